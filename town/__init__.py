@@ -1,0 +1,1 @@
+"""generative-town: a town of generative agents."""
