@@ -1,0 +1,43 @@
+"""Helpers for tests: simulations of the shipped scenarios on the scripted model."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from town.llm import LanguageModel, ScriptedModel
+from town.mind import scripted_rules
+from town.scenario import Scenario, check_places
+from town.sim import Simulation
+from town.world import Town
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "assets" / "scenarios"
+MAP = ROOT / "assets" / "maps" / "the_ville.tmx"
+
+
+def simulate(
+    scenario: Scenario,
+    town: Town,
+    seed: int | None = None,
+    model: LanguageModel | None = None,
+    **changes: object,
+) -> Simulation:
+    """A simulation of the scenario (on the scripted model unless another is given);
+    `changes` edit its [town] table."""
+    if changes:
+        scenario = with_town(scenario, **changes)
+    check_places(scenario, town)
+    seed = scenario.town.seed if seed is None else seed
+    model = model or ScriptedModel(scripted_rules(), seed=seed)
+    return Simulation(scenario, town, model, seed=seed)
+
+
+def with_town(scenario: Scenario, **changes: object) -> Scenario:
+    copy = scenario.model_copy(update={"town": scenario.town.model_copy(update=changes)})
+    copy._source = scenario.source
+    return copy
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2023, 2, day, hour, minute)

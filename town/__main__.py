@@ -1,0 +1,5 @@
+import sys
+
+from town.cli import main
+
+sys.exit(main())

@@ -1,0 +1,169 @@
+"""The `town` command."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from tqdm import tqdm
+
+from town.clock import parse_time
+from town.llm.select import BackendError, default_backend, make_model
+from town.mind import scripted_rules
+from town.record import Recorder, RunFolder
+from town.scenario import ScenarioError, check_places, load_scenario
+from town.sim import Simulation, TickRecord
+from town.world import MapError, load_town
+
+SAVES = Path("saves")
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.command(args)
+    except (ScenarioError, MapError, BackendError, FileExistsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="town",
+        description="A town of generative agents: run it live or headless, save and replay it.",
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="run a scenario", description="Run a scenario.")
+    run.add_argument("scenario", type=Path, help="a scenario file (.toml)")
+    run.add_argument("--headless", action="store_true", help="no window: a progress bar")
+    run.add_argument(
+        "--llm",
+        default=None,
+        help="model backend: scripted (tests), local, openai (default: local, "
+        "or openai when OPENAI_API_KEY or OPENAI_BASE_URL is set)",
+    )
+    run.add_argument("--until", type=_time, help='stop at this game time, "2023-02-13 18:00"')
+    run.add_argument("--hours", type=float, help="run this many game hours")
+    run.add_argument("--seed", type=int, help="override the scenario's seed")
+    run.add_argument("--save", type=Path, help="run folder (default: saves/SCENARIO-DATE)")
+    run.add_argument("--no-save", action="store_true", help="do not write a run folder")
+    run.set_defaults(command=cmd_run)
+    return parser
+
+
+def _time(text: str) -> dt.datetime:
+    try:
+        return parse_time(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    town = load_town(scenario.map_path)
+    check_places(scenario, town)
+    seed = scenario.town.seed if args.seed is None else args.seed
+    backend = args.llm or default_backend()
+    model = make_model(backend, seed=seed, rules=scripted_rules())
+    sim = Simulation(scenario, town, model, seed=seed)
+    end = args.until or (
+        scenario.town.start + dt.timedelta(hours=args.hours) if args.hours else scenario.end
+    )
+    if end <= sim.now:
+        raise ScenarioError(f"--until {end} is not after the start {sim.now}")
+    if not args.headless:
+        print("(the live viewer is not built yet: running headless)", file=sys.stderr)
+    folder = None
+    if not args.no_save:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        folder = RunFolder.create(
+            args.save or SAVES / f"{args.scenario.stem}-{stamp}", args.scenario
+        )
+        sim.observers.append(
+            Recorder(
+                folder,
+                {
+                    "scenario": args.scenario.name,
+                    "seed": seed,
+                    "backend": backend,
+                    "start": scenario.town.start.isoformat(sep=" "),
+                    "agents": len(sim.agents),
+                },
+            )
+        )
+    total = sim.clock.tick_of(end) - sim.tick
+    bar = Progress(sim, total)
+    sim.observers.append(bar)
+    stop = _stop_on_signals(sim)
+    began = time.perf_counter()
+    try:
+        sim.run(until=end)
+    finally:
+        wall = time.perf_counter() - began
+        bar.close()
+        sim.close()
+        stop()
+    print(summary(sim, scenario.town.start, wall, folder))
+    return 0
+
+
+class Progress:
+    """A progress bar over ticks, showing the game time and the model requests so far."""
+
+    def __init__(self, sim: Simulation, total: int) -> None:
+        self.bar = tqdm(total=total, unit="tick", mininterval=0.5, dynamic_ncols=True)
+
+    def on_tick(self, sim: Simulation, record: TickRecord) -> None:
+        self.bar.update(1)
+        if record.tick % 60 == 0 or record.actions:
+            usage = sim.meter.total()
+            self.bar.set_postfix_str(
+                f"{record.time:%a %H:%M}, {usage.requests} requests", refresh=False
+            )
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _stop_on_signals(sim: Simulation):
+    """Ctrl-C ends the run after the current tick, so the run file stays complete."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        sim.running = False
+
+    previous = signal.signal(signal.SIGINT, stop)
+    return lambda: signal.signal(signal.SIGINT, previous)
+
+
+def summary(sim: Simulation, start: dt.datetime, wall: float, folder: RunFolder | None) -> str:
+    usage = sim.meter.total()
+    by_purpose = ", ".join(f"{p} {u.requests}" for p, u in sorted(sim.meter.by_purpose.items()))
+    lines = [
+        f"Ran {len(sim.agents)} agents from {start:%Y-%m-%d %H:%M} to {sim.now:%Y-%m-%d %H:%M} "
+        f"({sim.tick} ticks) in {wall:.1f} s ({sim.tick / max(wall, 1e-9):,.0f} ticks/s)",
+        f"Model: {usage.requests} requests ({by_purpose or 'none'}), "
+        f"{usage.tokens:,} tokens, {usage.fallbacks} fallbacks",
+        f"Paths: {sim.paths.searches} searches, {sim.paths.hits} from the cache; "
+        f"perceived {sum(a.mind.observations for a in sim.agents)} new events",
+    ]
+    if sim.think_failures or sim.unreachable:
+        lines.append(
+            f"Problems: {sim.think_failures} failed decisions, "
+            f"{sim.unreachable} unreachable places (see the log above)"
+        )
+    if folder is not None:
+        lines.append(f"Saved to {folder.path}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
