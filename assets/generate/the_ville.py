@@ -26,12 +26,12 @@ def bedroom(arena: str, extra: tuple[Item, ...] = ()) -> list[Item]:
 
 BATHROOM = [item("toilet", "toilet"), item("shower", "shower"), item("bathroom sink", "bath_sink")]
 RESTROOM = [item("toilet", "toilet"), item("bathroom sink", "bath_sink")]
-KITCHEN = [
+KITCHEN = [  # the table first: free-standing pieces need the most room
+    item("dining table", "chair dining_table", where="middle"),
     item("stove", "stove"),
     item("refrigerator", "fridge"),
     item("kitchen sink", "kitchen_sink"),
     item("kitchen counter", "counter counter"),
-    item("dining table", "chair dining_table", where="middle"),
 ]
 LIVING = [
     item("sofa", "sofa sofa"),
@@ -430,6 +430,14 @@ def _park(plan: TownPlan, box: Rect) -> None:
     for x in range(garden.x0 + 16, garden.x1 - 1, 3):
         plan.put((x, box.y0 + 2), "tree")
         plan.put((x + 1, box.y1 - 2), "tree")
+    rng = plan.rng
+    for x, y in lawn.tiles():  # shade trees on the lawn, clear of paths and benches
+        near = [(x + dx, y + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+        if any(plan.ground.get(t) in ("dirt", "water", "water_2") or t in plan.furniture
+               for t in near):
+            continue
+        if rng.random() < 0.07:
+            plan.put((x, y), "tree")
     plan.put((garden.x0 + 17, path_y + 3), "bench")
     plan.name(
         "objects", "garden bench", Rect(garden.x0 + 17, path_y + 3, garden.x0 + 17, path_y + 3)
@@ -445,9 +453,9 @@ def _trees(plan: TownPlan) -> None:
             if any(t in plan.reserved for t in near) or (x, y) in plan.furniture:
                 continue
             r = rng.random()
-            if r < 0.05:
-                plan.put((x, y), "tree" if r < 0.035 else "pine")
-            elif r < 0.065:
+            if r < 0.08:
+                plan.put((x, y), "tree" if r < 0.055 else "pine")
+            elif r < 0.1:
                 plan.put((x, y), "bush")
-            elif r < 0.07:
+            elif r < 0.105:
                 plan.put((x, y), "rock")
