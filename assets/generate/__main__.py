@@ -43,10 +43,16 @@ def sprite_file(name: str) -> str:
     return name.lower().replace(" ", "_") + ".png"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0]) if args else ASSETS  # another folder: to compare with what is committed
+    return generate(out)
+
+
+def generate(out: Path) -> int:
     tiles, meta = art.draw_tiles(), art.draw_meta_tiles()
-    folder = ASSETS / "tilesets"
-    folder.mkdir(exist_ok=True)
+    folder = out / "tilesets"
+    folder.mkdir(parents=True, exist_ok=True)
     write_tileset(tiles, "town", folder, art.TILE)
     write_tileset(meta, "meta", folder, art.TILE)
 
@@ -58,7 +64,7 @@ def main() -> int:
         return 1
     for warning in plan.warnings:
         print("warning:", warning, file=sys.stderr)
-    maps = ASSETS / "maps"
+    maps = out / "maps"
     maps.mkdir(exist_ok=True)
     write_map(
         plan,
@@ -69,7 +75,7 @@ def main() -> int:
     )
     render(plan, tiles, art.TILE, 0.25).convert("RGB").save(maps / "the_ville_preview.png")
 
-    sprites = ASSETS / "sprites"
+    sprites = out / "sprites"
     sprites.mkdir(exist_ok=True)
     for name in VILLAGERS:
         art.draw_person(name).save(sprites / sprite_file(name), optimize=True)

@@ -433,8 +433,9 @@ def _park(plan: TownPlan, box: Rect) -> None:
     rng = plan.rng
     for x, y in lawn.tiles():  # shade trees on the lawn, clear of paths and benches
         near = [(x + dx, y + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
-        if any(plan.ground.get(t) in ("dirt", "water", "water_2") or t in plan.furniture
-               for t in near):
+        if any(
+            plan.ground.get(t) in ("dirt", "water", "water_2") or t in plan.furniture for t in near
+        ):
             continue
         if rng.random() < 0.07:
             plan.put((x, y), "tree")
