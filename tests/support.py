@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from memory import Embedder, HashingEmbedder
 from town.llm import LanguageModel, ScriptedModel
 from town.mind import scripted_rules
 from town.scenario import Scenario, check_places
@@ -21,16 +22,17 @@ def simulate(
     town: Town,
     seed: int | None = None,
     model: LanguageModel | None = None,
+    embedder: Embedder | None = None,
     **changes: object,
 ) -> Simulation:
-    """A simulation of the scenario (on the scripted model unless another is given);
-    `changes` edit its [town] table."""
+    """A simulation of the scenario (on the scripted model and the hashing embedder unless
+    others are given); `changes` edit its [town] table."""
     if changes:
         scenario = with_town(scenario, **changes)
     check_places(scenario, town)
     seed = scenario.town.seed if seed is None else seed
     model = model or ScriptedModel(scripted_rules(), seed=seed)
-    return Simulation(scenario, town, model, seed=seed)
+    return Simulation(scenario, town, model, seed=seed, embedder=embedder or HashingEmbedder())
 
 
 def with_town(scenario: Scenario, **changes: object) -> Scenario:

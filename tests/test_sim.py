@@ -163,13 +163,24 @@ def test_scenario_events_happen_at_their_time(town, ville3) -> None:
     assert sim.objects[address] == IDLE
     record = sim.step()
     assert sim.objects[address] == "on fire" and record.objects[address] == "on fire"
+    sim.run(until=at(13, 6, 10))
+    assert sim.objects[address] == "on fire"
+    sim.step()
+    assert sim.objects[address] == IDLE  # ten minutes later the fire is out
+
+
+def test_a_whisper_becomes_a_memory_and_changes_the_plan(town, ville3) -> None:
+    sim = simulate(ville3, town)
     klaus = sim.by_name["Klaus Mueller"]
     whisper = next(e for e in ville3.events if isinstance(e, Whisper))
-    assert whisper.text not in klaus.mind.whispers
-    sim.run(until=at(13, 7, 30))
-    assert sim.objects[address] == IDLE  # ten minutes later the fire is out
+    sim.run(until=whisper.at)
+    texts = [m.text for m in klaus.mind.memory.stream]
+    assert whisper.text not in texts
+    before = klaus.mind.plan
     sim.step()
-    assert klaus.mind.whispers == [whisper.text]
+    assert whisper.text in [m.text for m in klaus.mind.memory.stream]
+    assert klaus.mind.plan != before
+    assert any("changed plans" in m.text for m in klaus.mind.memory.stream)
 
 
 def test_agents_walk_one_tile_per_tick_along_their_paths(town, ville3) -> None:

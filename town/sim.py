@@ -3,24 +3,40 @@
 Most ticks no agent needs the model. When some do, all of their requests of that tick run
 concurrently (under the cap on requests in flight), and their decisions are applied in the
 fixed order of the agents, so a run is deterministic for a seed and a sequence of answers.
+This module also holds the injection API: whispers, world events and interviews.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
+import numpy as np
+
+from memory import (
+    Embedder,
+    HashingEmbedder,
+    IdAllocator,
+    MemoryKind,
+    MemoryStream,
+    NewMemory,
+    RetrievalWeights,
+    SentenceTransformerEmbedder,
+)
 from town.agents.agent import Agent
 from town.agents.state import Action, AgentState, Status
 from town.clock import Clock
 from town.config import TownConfig
 from town.llm import Fallback, InFlightCap, LanguageModel, Meter
-from town.mind.mind import Mind, Situation
+from town.mind.converse import Conversation
+from town.mind.memories import AgentMemory
+from town.mind.mind import Decision, Mind, Situation
 from town.mind.spatial import KnownPlaces
 from town.scenario import ObjectStateEvent, Scenario, Whisper, WorldEvent
 from town.world import IDLE, ObjectStates, PathFinder, Town, Unreachable, places
@@ -29,6 +45,7 @@ from town.world.town import Tile
 
 log = logging.getLogger(__name__)
 FACING = {(1, 0): "right", (-1, 0): "left", (0, 1): "down", (0, -1): "up"}
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -41,6 +58,7 @@ class TickRecord:
     actions: dict[str, Action] = field(default_factory=dict)
     objects: dict[str, str] = field(default_factory=dict)
     utterances: dict[str, str] = field(default_factory=dict)
+    finished: list[Conversation] = field(default_factory=list)  # conversations that ended
     perceived: int = 0
 
     def empty(self) -> bool:
@@ -61,6 +79,7 @@ class Simulation:
         model: LanguageModel,
         *,
         seed: int | None = None,
+        embedder: Embedder | None = None,
         pathfinder: PathFinder | None = None,
     ) -> None:
         self.scenario = scenario
@@ -70,6 +89,8 @@ class Simulation:
         self.clock = Clock(scenario.town.start, scenario.town.seconds_per_tick)
         self.cap = InFlightCap(model, self.config.max_in_flight)
         self.meter = Meter(Fallback(self.cap))
+        self.embedder = embedder or SentenceTransformerEmbedder()
+        self.ids = IdAllocator()
         self.paths = pathfinder or PathFinder(town)
         self.objects = ObjectStates()
         self.rng = random.Random(self.seed)
@@ -78,17 +99,25 @@ class Simulation:
         self.observers: list[Observer] = []
         self.think_failures = 0
         self.unreachable = 0
+        self.talks: dict[int, Conversation] = {}  # conversations under way, by id
+        self.talk_of: dict[str, int] = {}  # agent -> the conversation it is in
+        self.next_talk = 0
         self.agents = self._make_agents()
         self.by_name = {a.name: a for a in self.agents}
-        self._due = self._schedule()
+        self.due: list[tuple[int, str, dict[str, Any]]] = self._scheduled()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._object_tile: dict[str, Tile] = {}
+        self._seed_memories()
 
     # -- set-up ------------------------------------------------------------------------------
 
     def _make_agents(self) -> list[Agent]:
-        town, specs = self.town, self.scenario.agents
+        town, specs, config = self.town, self.scenario.agents, self.config
         homes = {s.name: town.resolve(s.home) for s in specs}
+        names = [s.name for s in specs]
+        weights = RetrievalWeights(
+            config.recency_weight, config.importance_weight, config.relevance_weight
+        )
         spawn_counts: dict[str, int] = {}
         agents = []
         for spec in specs:
@@ -101,7 +130,16 @@ class Simulation:
                 sectors.add(town.resolve(spec.workplace))
             known = KnownPlaces(town, sectors, private)
             bed = self._bed_of(home, known)
-            mind = Mind(spec, known, home, bed, self.config)
+            stream = MemoryStream(
+                spec.name,
+                self.embedder,
+                ids=self.ids,
+                weights=weights,
+                ticks_per_hour=self.clock.ticks_per_hour,
+                decay=config.recency_decay,
+            )
+            memory = AgentMemory(stream, names, config.routine_importance)
+            mind = Mind(spec, known, home, bed, config, memory, self.clock)
             room = places.join(*places.split(bed)[:3]) if places.depth(bed) >= 3 else bed
             spawns = town.spawn_tiles.get(room) or [town.spawn_tile(home)]
             n = spawn_counts.get(room, 0)
@@ -120,27 +158,65 @@ class Simulation:
                     return obj
         return home
 
-    def _schedule(self) -> dict[int, list[Callable[[], None]]]:
-        """Scenario events, by the tick they happen at."""
-        due: dict[int, list[Callable[[], None]]] = {}
+    def _seed_memories(self) -> None:
+        for agent in self.agents:
+            for text in agent.persona.memories:
+                agent.mind.memory.note(text, MemoryKind.OBSERVATION, self.config.seed_importance)
+        self._store_memories()
 
-        def at(tick: int, fn: Callable[[], None]) -> None:
-            due.setdefault(max(tick, 0), []).append(fn)
-
+    def _scheduled(self) -> list[tuple[int, str, dict[str, Any]]]:
+        """Scenario events as plain data (tick, kind, fields), so a checkpoint holds them."""
+        due = []
         for event in self.scenario.events:
-            tick = self.clock.tick_of(event.at)
+            tick = max(self.clock.tick_of(event.at), 0)
             if isinstance(event, Whisper):
-                at(tick, lambda e=event: self.by_name[e.agent].mind.hear(e.text))
+                due.append((tick, "whisper", {"agent": event.agent, "text": event.text}))
             elif isinstance(event, WorldEvent):
-                address = self.town.resolve(event.place)
-                at(tick, lambda a=address, e=event: self.objects.set(a, e.text))
-                if event.minutes:
-                    end = tick + self.clock.ticks(dt.timedelta(minutes=event.minutes))
-                    at(end, lambda a=address: self.objects.set(a, IDLE))
+                fields = {"place": event.place, "text": event.text, "minutes": event.minutes}
+                due.append((tick, "world_event", fields))
             elif isinstance(event, ObjectStateEvent):
-                address = self.town.resolve(event.place)
-                at(tick, lambda a=address, e=event: self.objects.set(a, e.state))
-        return due
+                due.append((tick, "object_state", {"place": event.place, "state": event.state}))
+        return sorted(due, key=lambda d: d[0])
+
+    # -- talking to the town -----------------------------------------------------------------
+
+    def whisper(self, name: str, text: str) -> None:
+        """An inner voice for one agent: it becomes a memory and re-shapes its day."""
+        self._agent(name).mind.hear(text)
+
+    def world_event(self, place: str, text: str, minutes: int | None = None) -> None:
+        """Something happens to an object ('on fire'); agents who see it may react."""
+        address = self.town.resolve(place)
+        self.objects.set(address, text)
+        if minutes:
+            end = self.tick + self.clock.ticks(dt.timedelta(minutes=minutes))
+            self.due.append((end, "object_state", {"place": address, "state": IDLE}))
+            self.due.sort(key=lambda d: d[0])
+
+    def interview(self, name: str, question: str, remember: bool = False) -> str:
+        """Ask an agent anything; it answers in character from what it remembers."""
+        agent = self._agent(name)
+        answer = self._run(
+            agent.mind.interview(self.meter, self._situation(agent), question, remember)
+        )
+        self._store_memories()
+        return answer
+
+    def _agent(self, name: str) -> Agent:
+        try:
+            return self.by_name[name]
+        except KeyError:
+            raise KeyError(
+                f"no agent named {name!r}; the agents are {', '.join(self.by_name)}"
+            ) from None
+
+    def _happen(self, kind: str, fields: dict[str, Any]) -> None:
+        if kind == "whisper":
+            self.whisper(fields["agent"], fields["text"])
+        elif kind == "world_event":
+            self.world_event(fields["place"], fields["text"], fields["minutes"])
+        elif kind == "object_state":
+            self.objects.set(self.town.resolve(fields["place"]), fields["state"])
 
     # -- running -----------------------------------------------------------------------------
 
@@ -151,9 +227,11 @@ class Simulation:
     def run(self, ticks: int | None = None, until: dt.datetime | None = None) -> None:
         """Step until `ticks` more ticks have passed, `until` is reached, or `running` is
         cleared (by an observer, a signal handler or the viewer)."""
-        if ticks is None and until is None:
-            until = self.scenario.end
-        end = self.tick + ticks if ticks is not None else self.clock.tick_of(until)  # type: ignore[arg-type]
+        end = (
+            self.tick + ticks
+            if ticks is not None
+            else self.clock.tick_of(until or self.scenario.end)
+        )
         self.running = True
         while self.running and self.tick < end:
             self.step()
@@ -161,16 +239,29 @@ class Simulation:
 
     def step(self) -> TickRecord:
         record = TickRecord(self.tick, self.now)
-        for fn in self._due.pop(self.tick, ()):
-            fn()
+        while self.due and self.due[0][0] <= self.tick:
+            _, kind, fields = self.due.pop(0)
+            self._happen(kind, fields)
+        for agent in self.agents:
+            agent.state.utterance = None
         record.perceived = self._perceive()
-        thinkers = [
-            a for a in self.agents if a.state.action is None or self.tick >= a.state.action.end
-        ]
+        thinkers, situations, ended = [], [], []
+        for agent in self.agents:
+            situation = self._situation(agent)
+            action_ended = agent.name not in self.talk_of and (
+                agent.state.action is None or self.tick >= agent.state.action.end
+            )
+            talk = self.talks.get(self.talk_of.get(agent.name, -1))
+            my_turn = talk is not None and talk.speaker == agent.name
+            if agent.mind.wants_to_think(situation, action_ended, my_turn):
+                thinkers.append(agent)
+                situations.append(situation)
+                ended.append(action_ended)
         if thinkers:
-            for agent, action in zip(thinkers, self._think(thinkers), strict=True):
-                self._start(agent, action)
-                record.actions[agent.name] = action
+            decisions = self._run(self._think_all(thinkers, situations, ended))
+            for agent, decision in zip(thinkers, decisions, strict=True):
+                self._apply(agent, decision, record)
+        self._store_memories()
         self._move(record)
         record.objects = self.objects.take_changes()
         for observer in self.observers:
@@ -187,6 +278,11 @@ class Simulation:
             self._loop.close()
             self._loop = None
 
+    def _run(self, work: Coroutine[Any, Any, T]) -> T:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(work)
+
     # -- perceive ----------------------------------------------------------------------------
 
     def _perceive(self) -> int:
@@ -198,11 +294,21 @@ class Simulation:
         for agent in self.agents:
             agent.arena = town.arena_at(agent.state.tile)
             action = agent.state.action
-            if agent.arena is not None and action is not None:
-                event = Event(agent.name, f"{agent.name} is {action.description}", agent.state.tile)
-                by_arena.setdefault(agent.arena, []).append(event)
+            if agent.arena is None or action is None:
+                continue
+            talk = self.talks.get(self.talk_of.get(agent.name, -1))
+            doing = (
+                f"talking with {' and '.join(talk.others(agent.name))}"
+                if talk
+                else action.description
+            )
+            event = Event(agent.name, f"{agent.name} is {doing}", agent.state.tile, "agent")
+            by_arena.setdefault(agent.arena, []).append(event)
         for address, state in self.objects.busy().items():
-            event = Event(address, f"{places.last(address)} is {state}", self._tile_of(address))
+            kind = "object" if self.objects.user_of(address) else "world"
+            event = Event(
+                address, f"{places.last(address)} is {state}", self._tile_of(address), kind
+            )
             by_arena.setdefault(places.parent(address), []).append(event)
         signature = {arena: hash(tuple(events)) for arena, events in by_arena.items()}
         total = 0
@@ -215,7 +321,7 @@ class Simulation:
             if view == agent.view:
                 continue
             agent.view = view
-            total += len(agent.mind.perceive(self._nearest(agent, events)))
+            total += len(agent.mind.perceive(self._nearest(agent, events), self.tick))
         return total
 
     def _nearest(self, agent: Agent, events: list[Event]) -> list[Event]:
@@ -237,26 +343,106 @@ class Simulation:
 
     # -- think -------------------------------------------------------------------------------
 
-    def _think(self, thinkers: list[Agent]) -> list[Action]:
-        if self._loop is None:
-            self._loop = asyncio.new_event_loop()
-        return self._loop.run_until_complete(self._decide_all(thinkers))
+    def _situation(self, agent: Agent) -> Situation:
+        return Situation(
+            self.tick,
+            self.clock,
+            self.town,
+            agent.state.tile,
+            agent.state.action,
+            agent.state.status,
+        )
 
-    async def _decide_all(self, thinkers: list[Agent]) -> list[Action]:
-        return await asyncio.gather(*(self._decide(agent) for agent in thinkers))
+    async def _think_all(
+        self, thinkers: list[Agent], situations: list[Situation], ended: list[bool]
+    ) -> list[Decision]:
+        return await asyncio.gather(
+            *(
+                self._think(agent, situation, action_ended)
+                for agent, situation, action_ended in zip(thinkers, situations, ended, strict=True)
+            )
+        )
 
-    async def _decide(self, agent: Agent) -> Action:
-        situation = Situation(self.tick, self.clock, self.town, agent.state.tile)
+    async def _think(self, agent: Agent, situation: Situation, action_ended: bool) -> Decision:
+        talk = self.talks.get(self.talk_of.get(agent.name, -1))
         try:
-            return await agent.mind.next_action(self.meter, situation)
+            return await agent.mind.think(
+                self.meter, situation, action_ended=action_ended, talk=talk, others_busy=self._busy
+            )
         except Exception:
             # A bug in one mind must not end everyone's run: the agent pauses and tries again.
             log.exception("%s could not decide what to do at tick %d", agent.name, self.tick)
             self.think_failures += 1
+            if talk is not None:
+                return Decision(line="Sorry, I lost my train of thought.", end_talk=True)
             end = self.tick + self.clock.ticks(dt.timedelta(minutes=5))
-            return Action("pausing", "💭", self.town.address_at(agent.state.tile), self.tick, end)
+            address = self.town.address_at(agent.state.tile)
+            return Decision(action=Action("pausing", "💭", address, self.tick, end))
+
+    def _busy(self, name: str) -> bool:
+        """Whether an agent cannot be talked to now: asleep, or in a full conversation."""
+        other = self.by_name.get(name)
+        if other is None or other.state.status is Status.ASLEEP:
+            return True
+        talk = self.talks.get(self.talk_of.get(name, -1))
+        return talk is not None and len(talk.people) >= self.config.conversation_max_people
 
     # -- act ---------------------------------------------------------------------------------
+
+    def _apply(self, agent: Agent, decision: Decision, record: TickRecord) -> None:
+        talk = self.talks.get(self.talk_of.get(agent.name, -1))
+        if talk is not None and decision.line and talk.speaker == agent.name:
+            self._say(agent, talk, decision.line, record)
+            if decision.end_talk:
+                self._end_talk(talk, record)
+        elif decision.talk_to and decision.line:
+            self._start_talk(agent, decision.talk_to, decision.line, record)
+        talk = self.talks.get(self.talk_of.get(agent.name, -1))
+        if talk is not None and len(talk.lines) >= self.config.conversation_max_turns:
+            self._end_talk(talk, record)
+        if decision.action is not None and agent.name not in self.talk_of:
+            self._start(agent, decision.action)
+            record.actions[agent.name] = decision.action
+
+    def _say(self, agent: Agent, talk: Conversation, line: str, record: TickRecord) -> None:
+        talk.say(agent.name, line, self.tick)
+        agent.state.utterance = line
+        record.utterances[agent.name] = line
+
+    def _start_talk(self, agent: Agent, other_name: str, line: str, record: TickRecord) -> None:
+        """Start a conversation, or join the one the other is in; refused when the other has
+        gone, fallen asleep, or is busy since the decision was taken."""
+        other = self.by_name.get(other_name)
+        if other is None or other is agent or agent.name in self.talk_of or self._busy(other_name):
+            return
+        if other.arena != agent.arena or not agent.mind.can_talk_with(other_name, self.tick):
+            return
+        if not other.mind.can_talk_with(agent.name, self.tick):
+            return
+        talk = self.talks.get(self.talk_of.get(other_name, -1))
+        if talk is None:
+            talk = Conversation(
+                self.next_talk, [agent.name, other_name], agent.arena or "", self.tick
+            )
+            self.next_talk += 1
+            self.talks[talk.id] = talk
+            self.talk_of[other_name] = talk.id
+            other.state.status = Status.TALKING
+        else:
+            talk.people.append(agent.name)
+        self.talk_of[agent.name] = talk.id
+        agent.state.status = Status.TALKING
+        self._say(agent, talk, line, record)
+
+    def _end_talk(self, talk: Conversation, record: TickRecord) -> None:
+        talk.ended = self.tick
+        record.finished.append(talk)
+        del self.talks[talk.id]
+        for name in talk.people:
+            self.talk_of.pop(name, None)
+            agent = self.by_name[name]
+            agent.mind.talked_with(talk.people, self.tick, talk)
+            agent.state.status = Status.WALKING if agent.state.path else Status.ACTING
 
     def _start(self, agent: Agent, action: Action) -> None:
         old = agent.state.action
@@ -295,7 +481,7 @@ class Simulation:
     def _move(self, record: TickRecord) -> None:
         for agent in self.agents:
             state = agent.state
-            if not state.path:
+            if not state.path or state.status is Status.TALKING:
                 continue
             step = state.path.pop(0)
             x, y = state.tile
@@ -304,3 +490,82 @@ class Simulation:
             record.moved[agent.name] = step
             if not state.path:
                 self._arrive(agent)
+
+    # -- remember ----------------------------------------------------------------------------
+
+    def _store_memories(self) -> None:
+        """Everyone's new memories of this tick, embedded in one batch, stored in agent order."""
+        notes: list[tuple[Agent, list[NewMemory]]] = []
+        for agent in self.agents:
+            taken = agent.mind.memory.take_notes()
+            if taken:
+                notes.append((agent, taken))
+        if not notes:
+            return
+        vectors = self.embedder.embed([n.text for _, taken in notes for n in taken])
+        at = 0
+        for agent, taken in notes:
+            rows = vectors[at : at + len(taken)]
+            at += len(taken)
+            records = agent.mind.memory.stream.add_many(taken, self.tick, vectors=rows)
+            agent.mind.memory.stored(records)
+
+    # -- state -------------------------------------------------------------------------------
+
+    def get_state(self) -> dict[str, Any]:
+        """Everything needed to continue this run later, as plain JSON-able data."""
+        return {
+            "tick": self.tick,
+            "rng": _rng_state(self.rng),
+            "ids": self.ids.get_state(),
+            "objects": self.objects.get_state(),
+            "due": [list(d) for d in self.due],
+            "talks": [t.get_state() for t in self.talks.values()],
+            "next_talk": self.next_talk,
+            "agents": {
+                a.name: {
+                    "state": a.state.get_state(),
+                    "target": list(a.target) if a.target else None,
+                    "rng": _rng_state(a.rng),
+                    "mind": a.mind.get_state(),
+                    "stream": a.mind.memory.stream.get_state(),
+                }
+                for a in self.agents
+            },
+        }
+
+    def set_state(self, data: dict[str, Any]) -> None:
+        self.tick = data["tick"]
+        self.rng.setstate(_rng_from(data["rng"]))
+        self.objects.set_state(data["objects"])
+        self.due = [(t, k, f) for t, k, f in data["due"]]
+        self.talks = {t["id"]: Conversation.from_state(t) for t in data["talks"]}
+        self.talk_of = {p: t.id for t in self.talks.values() for p in t.people}
+        self.next_talk = data["next_talk"]
+        for agent in self.agents:
+            saved = data["agents"][agent.name]
+            agent.state = AgentState.from_state(saved["state"])
+            agent.target = tuple(saved["target"]) if saved["target"] else None  # type: ignore[assignment]
+            agent.rng.setstate(_rng_from(saved["rng"]))
+            agent.mind.memory.stream.set_state(saved["stream"])
+            agent.mind.set_state(saved["mind"])
+            agent.view = None
+        self.ids.set_state(data["ids"])
+
+
+def _rng_state(rng: random.Random) -> dict[str, Any]:
+    version, internal, gauss = rng.getstate()
+    raw = np.array(internal, dtype=np.uint32).tobytes()
+    return {"version": version, "state": base64.b64encode(raw).decode(), "gauss": gauss}
+
+
+def _rng_from(data: dict[str, Any]) -> tuple[Any, ...]:
+    internal = tuple(
+        int(x) for x in np.frombuffer(base64.b64decode(data["state"]), dtype=np.uint32)
+    )
+    return (data["version"], internal, data["gauss"])
+
+
+def default_embedder(fast: bool) -> Embedder:
+    """MiniLM for real runs; the hashing embedder where only the engine is measured."""
+    return HashingEmbedder() if fast else SentenceTransformerEmbedder()

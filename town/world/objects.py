@@ -33,6 +33,10 @@ class ObjectStates:
         if self._user.get(address) == by:
             self.set(address, IDLE)
 
+    def user_of(self, address: str) -> str | None:
+        """The agent whose action set the object's state; None for states set from outside."""
+        return self._user.get(address)
+
     def busy(self) -> dict[str, str]:
         return dict(self._state)
 

@@ -1,5 +1,6 @@
 """The shapes of the models' answers. Choices of place are enums built from what the agent
-knows, so a constrained model cannot name a place that does not exist."""
+knows, so a constrained model cannot name a place that does not exist; lists whose length is
+known (one rating per observation) are built with that length."""
 
 from __future__ import annotations
 
@@ -8,34 +9,120 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-CLOCK = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$"
+CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+DAY = r"^20[0-9]{2}-[01][0-9]-[0-3][0-9]$"
+Rating = Field(ge=1, le=10, description="1 mundane ... 10 poignant")
 
 
-class ScheduleEntry(BaseModel):
+class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    start: str = Field(pattern=CLOCK, description="HH:MM, 24-hour clock")
-    activity: str = Field(min_length=2, max_length=120)
 
 
-class DayPlanAnswer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ScheduleEntry(Answer):
+    start: str = Field(pattern=CLOCK, description="HH:MM, 24-hour clock", examples=["09:00"])
+    activity: str = Field(min_length=2, max_length=120, examples=["work at Hobbs Cafe"])
+
+
+class DayPlanAnswer(Answer):
+    yesterday: str = Field(max_length=300, description="what from yesterday still matters")
     summary: str = Field(max_length=300)
     schedule: list[ScheduleEntry] = Field(min_length=1, max_length=24)
 
 
-class PlaceChoiceBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    place: str
+class ReplanAnswer(Answer):
+    schedule: list[ScheduleEntry] = Field(min_length=1, max_length=16)
+
+
+class TaskBase(Answer):
+    minutes: int = Field(ge=1, le=90)
     description: str = Field(min_length=2, max_length=80)
-    emoji: str = Field(min_length=1, max_length=8)
+    place: str
+    emoji: str = Field(min_length=1, max_length=8, examples=["📚"])
     object_state: str = Field(min_length=2, max_length=60)
 
 
+class TaskListBase(Answer):
+    tasks: list[TaskBase] = Field(min_length=1, max_length=8)
+
+
 @cache
-def place_choice(options: tuple[str, ...]) -> type[PlaceChoiceBase]:
-    """PlaceChoiceBase whose `place` must be one of `options` (cached per option list)."""
-    return create_model(
-        "PlaceChoice",
-        __base__=PlaceChoiceBase,
+def task_list(options: tuple[str, ...]) -> type[TaskListBase]:
+    """A task list whose places must be among `options` (one class per option list)."""
+    task = create_model(
+        "Task",
+        __base__=TaskBase,
         place=(Literal[options], Field(description="area:room:object")),  # type: ignore[valid-type]
     )
+    return create_model(
+        "TaskList",
+        __base__=TaskListBase,
+        tasks=(list[task], Field(min_length=1, max_length=8)),  # type: ignore[valid-type]
+    )
+
+
+class RatingsBase(Answer):
+    ratings: list[int]
+
+
+@cache
+def ratings(count: int) -> type[RatingsBase]:
+    """Exactly `count` importance ratings, 1 to 10."""
+    rating = Literal[tuple(range(1, 11))]  # type: ignore[valid-type]
+    return create_model(
+        "Ratings",
+        __base__=RatingsBase,
+        ratings=(list[rating], Field(min_length=count, max_length=count)),  # type: ignore[valid-type]
+    )
+
+
+class ReactAnswer(Answer):
+    decision: Literal["continue", "react", "talk"]
+    reason: str = Field(max_length=200)
+    opening: str | None = Field(None, max_length=300, description="the first line, if talking")
+
+
+class SpeakAnswer(Answer):
+    utterance: str = Field(min_length=1, max_length=300)
+    end: bool
+
+
+class Commitment(Answer):
+    day: str = Field(pattern=DAY, examples=["2023-02-14"])
+    start: str = Field(pattern=CLOCK, examples=["17:00"])
+    activity: str = Field(min_length=2, max_length=120, examples=["go to the party at Hobbs Cafe"])
+
+
+class RelationshipNote(Answer):
+    person: str
+    view: str = Field(max_length=200)
+
+
+class LookBackAnswer(Answer):
+    summary: str = Field(min_length=2, max_length=400)
+    importance: int = Rating
+    relationships: list[RelationshipNote] = Field(max_length=4)
+    commitment: Commitment | None = None
+
+
+class FocalQuestionsBase(Answer):
+    questions: list[str]
+
+
+@cache
+def focal_questions(count: int) -> type[FocalQuestionsBase]:
+    return create_model(
+        "FocalQuestions",
+        __base__=FocalQuestionsBase,
+        questions=(list[str], Field(min_length=count, max_length=count)),
+    )
+
+
+class Insight(Answer):
+    question: int = Field(ge=1, description="which question it answers")
+    text: str = Field(min_length=2, max_length=300)
+    evidence: list[int] = Field(max_length=10, description="numbers of supporting statements")
+    importance: int = Rating
+
+
+class InsightsAnswer(Answer):
+    insights: list[Insight] = Field(max_length=15)

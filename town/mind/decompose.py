@@ -1,0 +1,91 @@
+"""Decomposition: the next hour or so of a schedule block, split into 5-15 minute tasks, each
+at a place chosen from the agent's spatial memory, all in one request."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from memory import MemoryKind
+from town.agents.state import Action
+from town.llm.base import LanguageModel
+from town.mind.plan import Block, DayPlan
+from town.mind.prompts.schemas import TaskListBase, task_list
+from town.world import places
+
+if TYPE_CHECKING:
+    from town.mind.mind import Mind, Situation
+
+
+async def decompose(
+    mind: Mind, model: LanguageModel, situation: Situation, plan: DayPlan, block: Block
+) -> list[Action]:
+    """Tasks from now until the block ends or `decompose_minutes` have passed."""
+    config, clock, town = mind.config, situation.clock, situation.town
+    block_end = clock.tick_of(plan.moment(block.end))
+    until = min(
+        block_end, situation.tick + clock.ticks(dt.timedelta(minutes=config.decompose_minutes))
+    )
+    until = max(until, situation.tick + 1)
+    options = mind.known.options()
+    schema = task_list(options)
+    world = town.world + places.SEP
+    answer = await mind.ask(
+        model,
+        situation,
+        "act",
+        schema,
+        template="decompose",
+        facts={
+            "activity": block.activity,
+            "options": options,
+            "minutes": max(1, (until - situation.tick) * clock.seconds_per_tick // 60),
+            "home": mind.home.removeprefix(world),
+            "workplace": town.resolve(mind.persona.workplace).removeprefix(world)
+            if mind.persona.workplace
+            else None,
+        },
+        fallback=lambda: mind.fallback_tasks(schema, block.activity),
+        max_tokens=90 * 6,
+        summary=plan.summary,
+        time=f"{situation.now:%H:%M}",
+        until=f"{clock.at(until):%H:%M}",
+        activity=block.activity,
+        here=town.address_at(situation.tile).removeprefix(world),
+        known=mind.known.outline(),
+        min_minutes=config.task_minutes_min,
+        max_minutes=config.task_minutes_max,
+    )
+    actions = _timed(answer, situation.tick, until, town.resolve)
+    steps = "; ".join(f"{a.description} ({clock.at(a.start):%H:%M})" for a in actions)
+    mind.memory.note(
+        f"{mind.persona.name} plans to: {steps}", MemoryKind.PLAN, 3, expires=block_end
+    )
+    return actions
+
+
+def _timed(
+    answer: TaskListBase, start: int, until: int, resolve: Callable[[str], str]
+) -> list[Action]:
+    """The tasks laid end to end from `start`, their lengths scaled to fill until `until`."""
+    total = sum(t.minutes for t in answer.tasks)
+    span = until - start
+    actions, at, used = [], start, 0
+    for task in answer.tasks:
+        used += task.minutes
+        end = start + round(span * used / total)
+        if end <= at:
+            continue
+        actions.append(
+            Action(
+                description=task.description.strip(),
+                emoji=task.emoji.strip() or "🙂",
+                address=resolve(task.place),
+                start=at,
+                end=end,
+                object_state=task.object_state.strip(),
+            )
+        )
+        at = end
+    return actions

@@ -1,0 +1,32 @@
+"""Importance: everything an agent saw since its last rating, rated in one request."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from town.llm.base import LanguageModel
+from town.mind.prompts.schemas import ratings
+
+if TYPE_CHECKING:
+    from town.mind.mind import Mind, Situation
+
+MAX_PER_REQUEST = 16  # keeps a small model's answer short; the rest wait for the next round
+FALLBACK_RATING = 3
+
+
+async def rate_sights(mind: Mind, model: LanguageModel, situation: Situation) -> None:
+    texts = mind.memory.unrated[:MAX_PER_REQUEST]
+    if not texts:
+        return
+    schema = ratings(len(texts))
+    answer = await mind.ask(
+        model,
+        situation,
+        "importance",
+        schema,
+        facts={"texts": texts},
+        fallback=lambda: schema(ratings=[FALLBACK_RATING] * len(texts)),
+        max_tokens=10 + 6 * len(texts),
+        items="\n".join(f"{i}. {text}" for i, text in enumerate(texts, 1)),
+    )
+    mind.memory.rate(texts, answer.ratings)
