@@ -143,16 +143,42 @@ def _decode(row: Sequence[Any], dim: int) -> tuple[MemoryRecord, bytes]:
 
 
 def _rows_to_stream(rows: list[Sequence[Any]], stream: MemoryStream) -> MemoryStream:
-    decoded = [_decode(row, stream.dim) for row in rows]
-    records = [record for record, _ in decoded]
-    vectors = np.frombuffer(b"".join(blob for _, blob in decoded), dtype="<f4")
-    vectors = vectors.reshape(len(records), stream.dim)
+    records, vectors = _decode_rows(rows, stream.dim)
     try:
-        vectors = checked_unit_rows(vectors, stream.dim, "stored embeddings")
         stream.load_records(records, vectors, written=True)
     except ValueError as err:
         raise CorruptMemoryError(f"memories of {stream.agent!r}: {err}") from err
     return stream
+
+
+def _decode_rows(rows: list[Sequence[Any]], dim: int) -> tuple[list[MemoryRecord], np.ndarray]:
+    decoded = [_decode(row, dim) for row in rows]
+    records = [record for record, _ in decoded]
+    vectors = np.frombuffer(b"".join(blob for _, blob in decoded), dtype="<f4")
+    try:
+        return records, checked_unit_rows(
+            vectors.reshape(len(records), dim), dim, "stored embeddings"
+        )
+    except ValueError as err:
+        raise CorruptMemoryError(f"stored embeddings: {err}") from err
+
+
+def load_records(
+    conn: sqlite3.Connection, agent: str, embedder: Embedder, upto: int | None = None
+) -> tuple[list[MemoryRecord], np.ndarray]:
+    """One agent's stored memories (those with id <= `upto`, if given) and their vectors."""
+    check_embedder(conn, embedder)
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM memory WHERE agent = ? AND id <= ? ORDER BY id",
+        (agent, upto if upto is not None else 2**62),
+    ).fetchall()
+    return _decode_rows(rows, embedder.dim)
+
+
+def forget_after(conn: sqlite3.Connection, memory_id: int) -> int:
+    """Delete every memory with a larger id (a run resumed from an earlier checkpoint makes
+    them again); returns how many."""
+    return conn.execute("DELETE FROM memory WHERE id > ?", (memory_id,)).rowcount
 
 
 def load_stream(

@@ -9,6 +9,7 @@ import sys
 
 from tests.support import ROOT, SCENARIOS
 from town.cli import main
+from town.scenario import load_scenario
 
 
 def test_help_lists_the_commands() -> None:
@@ -42,11 +43,18 @@ def test_a_headless_run_saves_its_ticks(tmp_path, capsys) -> None:
     assert "Ran 3 agents from 2023-02-13 05:00 to 2023-02-13 18:00 (4680 ticks)" in captured.out
     assert "requests (act" in captured.out and f"Saved to {save}" in captured.out
     assert "4680/4680" in captured.err  # the progress bar reached the end
-    assert (save / "scenario.toml").read_text() == (SCENARIOS / "the_ville_3.toml").read_text()
+    copy, original = (save / "scenario.toml").read_text(), (SCENARIOS / "the_ville_3.toml")
+    assert load_scenario(save / "scenario.toml").map_path == load_scenario(original).map_path
+    changed = set(copy.splitlines()) ^ set(original.read_text().splitlines())
+    assert all(line.startswith("map = ") for line in changed)  # only the map path moved
     db = sqlite3.connect(save / "run.sqlite")
     meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
     assert meta["schema_version"] == 1 and meta["seed"] == 3 and meta["backend"] == "scripted"
-    assert meta["ended"]["tick"] == 4680
+    assert meta["ended"]["tick"] == 4680 and meta["embedder"] == "all-MiniLM-L6-v2"
+    checkpoints = [t for (t,) in db.execute("SELECT tick FROM checkpoints ORDER BY tick")]
+    assert checkpoints == list(range(0, 4681, 360))  # every game hour, and at the end
+    memories = db.execute("SELECT count(*), count(DISTINCT agent) FROM memory").fetchone()
+    assert memories[0] > 50 and memories[1] == 3
     ticks = db.execute("SELECT tick, changes FROM ticks ORDER BY tick").fetchall()
     assert 100 < len(ticks) < 4680  # quiet ticks are not stored
     first = json.loads(ticks[0][1])
@@ -78,3 +86,51 @@ def test_an_unknown_backend_is_refused(capsys) -> None:
     code = main(["run", str(SCENARIOS / "the_ville_3.toml"), "--llm", "nonsense", "--no-save"])
     assert code == 2
     assert "nonsense" in capsys.readouterr().err
+
+
+def test_interview_and_whisper_a_saved_run(tmp_path, capsys) -> None:
+    save = tmp_path / "run"
+    assert (
+        main(
+            [
+                "run",
+                str(SCENARIOS / "the_ville_3.toml"),
+                "--headless",
+                "--llm",
+                "scripted",
+                "--until",
+                "2023-02-13 10:00",
+                "--save",
+                str(save),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    ask = ["interview", str(save), "Isabella Rodriguez", "Are you planning anything special?"]
+    assert main([*ask, "--llm", "scripted"]) == 0
+    answer = capsys.readouterr().out
+    assert answer.startswith("Isabella Rodriguez (2023-02-13 10:00):")
+    assert "Valentine's Day party" in answer  # from her memories, restored from the run file
+    before = (save / "run.sqlite").stat().st_mtime_ns
+    assert main([*ask, "--llm", "scripted", "--remember"]) == 0
+    db = sqlite3.connect(save / "run.sqlite")
+    kept = db.execute("SELECT text FROM memory WHERE text LIKE 'Someone asked%'").fetchall()
+    assert len(kept) == 1 and (save / "run.sqlite").stat().st_mtime_ns >= before
+    assert main(["whisper", str(save), "Klaus Mueller", "Klaus should call his mother"]) == 0
+    state = json.loads(
+        db.execute("SELECT state FROM checkpoints ORDER BY tick DESC LIMIT 1").fetchone()[0]
+    )
+    klaus = state["agents"]["Klaus Mueller"]["mind"]
+    assert "Klaus should call his mother" in klaus["memory"]["unrated"]
+    assert "call his mother" in klaus["pending"]["replan"]
+    capsys.readouterr()
+    assert main(["interview", str(save), "Nobody Atall", "hi", "--llm", "scripted"]) == 2
+    assert "no agent named 'Nobody Atall'" in capsys.readouterr().err
+
+
+def test_a_folder_that_is_not_a_run_is_refused(tmp_path, capsys) -> None:
+    assert main(["whisper", str(tmp_path), "A", "b"]) == 2
+    assert "not a run folder" in capsys.readouterr().err
+    assert main(["whisper", str(tmp_path / "none"), "A", "b"]) == 2
+    assert "no such run folder" in capsys.readouterr().err

@@ -14,9 +14,10 @@ from types import FrameType
 from tqdm import tqdm
 
 from town.clock import parse_time
+from town.llm.scripted import ScriptedModel
 from town.llm.select import BackendError, default_backend, make_model
 from town.mind import scripted_rules
-from town.record import Recorder, RunFolder
+from town.record import Recorder, RunError, RunFolder, open_run
 from town.scenario import ScenarioError, check_places, load_scenario
 from town.sim import Simulation, TickRecord
 from town.world import MapError, load_town
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.command(args)
-    except (ScenarioError, MapError, BackendError, FileExistsError) as err:
+    except (ScenarioError, MapError, BackendError, RunError, FileExistsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
@@ -57,6 +58,34 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--save", type=Path, help="run folder (default: saves/SCENARIO-DATE)")
     run.add_argument("--no-save", action="store_true", help="do not write a run folder")
     run.set_defaults(command=cmd_run)
+
+    ask = commands.add_parser(
+        "interview",
+        help="ask an agent of a saved run a question",
+        description="Ask an agent of a saved run anything; it answers in "
+        "character from its memories.",
+    )
+    ask.add_argument("save", type=Path, help="a run folder")
+    ask.add_argument("agent", help="the agent's full name")
+    ask.add_argument("question")
+    ask.add_argument(
+        "--remember",
+        action="store_true",
+        help="the agent keeps the interview as a memory (saved to the run)",
+    )
+    ask.add_argument("--llm", default=None, help="model backend, as for `town run`")
+    ask.set_defaults(command=cmd_interview)
+
+    tell = commands.add_parser(
+        "whisper",
+        help="give an agent of a saved run an inner voice",
+        description="Whisper to an agent of a saved run: it becomes a "
+        "memory, and the agent re-plans its day when the run goes on.",
+    )
+    tell.add_argument("save", type=Path, help="a run folder")
+    tell.add_argument("agent", help="the agent's full name")
+    tell.add_argument("text")
+    tell.set_defaults(command=cmd_whisper)
     return parser
 
 
@@ -84,22 +113,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("(the live viewer is not built yet: running headless)", file=sys.stderr)
     folder = None
     if not args.no_save:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        folder = RunFolder.create(
-            args.save or SAVES / f"{args.scenario.stem}-{stamp}", args.scenario
-        )
-        sim.observers.append(
-            Recorder(
-                folder,
-                {
-                    "scenario": args.scenario.name,
-                    "seed": seed,
-                    "backend": backend,
-                    "start": scenario.town.start.isoformat(sep=" "),
-                    "agents": len(sim.agents),
-                },
-            )
-        )
+        now = dt.datetime.now()
+        path = args.save or SAVES / f"{args.scenario.stem}-{now:%Y%m%d-%H%M%S}"
+        folder = RunFolder.create(path, args.scenario, scenario.map_path)
+        meta = {
+            "scenario": args.scenario.name,
+            "seed": seed,
+            "backend": backend,
+            "start": scenario.town.start.isoformat(sep=" "),
+            "agents": len(sim.agents),
+            "created": now.isoformat(timespec="seconds"),
+        }
+        sim.observers.append(Recorder(folder, sim, meta))
     total = sim.clock.tick_of(end) - sim.tick
     bar = Progress(sim, total)
     sim.observers.append(bar)
@@ -113,6 +138,33 @@ def cmd_run(args: argparse.Namespace) -> int:
         sim.close()
         stop()
     print(summary(sim, scenario.town.start, wall, folder))
+    return 0
+
+
+def cmd_interview(args: argparse.Namespace) -> int:
+    folder = RunFolder.open(args.save)
+    backend = args.llm or default_backend()
+    model = make_model(backend, seed=0, rules=scripted_rules())
+    sim = open_run(folder, model)
+    try:
+        answer = sim.interview(args.agent, args.question, remember=args.remember)
+    except KeyError as err:
+        raise RunError(str(err.args[0])) from None
+    if args.remember:
+        Recorder(folder, sim, {}).on_end(sim)
+    print(f"{args.agent} ({sim.now:%Y-%m-%d %H:%M}): {answer}")
+    return 0
+
+
+def cmd_whisper(args: argparse.Namespace) -> int:
+    folder = RunFolder.open(args.save)
+    sim = open_run(folder, ScriptedModel())  # a whisper asks no model anything
+    try:
+        sim.whisper(args.agent, args.text)
+    except KeyError as err:
+        raise RunError(str(err.args[0])) from None
+    Recorder(folder, sim, {}).on_end(sim)
+    print(f"{args.agent} will hear it when the run goes on ({sim.now:%Y-%m-%d %H:%M}).")
     return 0
 
 

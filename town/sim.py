@@ -21,7 +21,6 @@ import numpy as np
 
 from memory import (
     Embedder,
-    HashingEmbedder,
     IdAllocator,
     MemoryKind,
     MemoryStream,
@@ -512,8 +511,9 @@ class Simulation:
 
     # -- state -------------------------------------------------------------------------------
 
-    def get_state(self) -> dict[str, Any]:
-        """Everything needed to continue this run later, as plain JSON-able data."""
+    def get_state(self, streams: bool = True) -> dict[str, Any]:
+        """Everything needed to continue this run later, as plain JSON-able data. Without
+        `streams`, the memory streams are left out (a run file stores memories apart)."""
         return {
             "tick": self.tick,
             "rng": _rng_state(self.rng),
@@ -528,7 +528,7 @@ class Simulation:
                     "target": list(a.target) if a.target else None,
                     "rng": _rng_state(a.rng),
                     "mind": a.mind.get_state(),
-                    "stream": a.mind.memory.stream.get_state(),
+                    **({"stream": a.mind.memory.stream.get_state()} if streams else {}),
                 }
                 for a in self.agents
             },
@@ -547,7 +547,8 @@ class Simulation:
             agent.state = AgentState.from_state(saved["state"])
             agent.target = tuple(saved["target"]) if saved["target"] else None  # type: ignore[assignment]
             agent.rng.setstate(_rng_from(saved["rng"]))
-            agent.mind.memory.stream.set_state(saved["stream"])
+            if "stream" in saved:  # else the caller has restored the streams itself
+                agent.mind.memory.stream.set_state(saved["stream"])
             agent.mind.set_state(saved["mind"])
             agent.view = None
         self.ids.set_state(data["ids"])
@@ -564,8 +565,3 @@ def _rng_from(data: dict[str, Any]) -> tuple[Any, ...]:
         int(x) for x in np.frombuffer(base64.b64decode(data["state"]), dtype=np.uint32)
     )
     return (data["version"], internal, data["gauss"])
-
-
-def default_embedder(fast: bool) -> Embedder:
-    """MiniLM for real runs; the hashing embedder where only the engine is measured."""
-    return HashingEmbedder() if fast else SentenceTransformerEmbedder()

@@ -1,100 +1,150 @@
-"""The run file: one SQLite database per run, written tick by tick.
+"""A run on disk: a folder holding a copy of its scenario and one SQLite run file.
 
-Each tick's changes are committed in one transaction, so a run killed at any moment keeps
-every tick it finished. Plain rows and JSON only: a run file is data, never code.
+The run file (WAL) holds the meta data, each tick's changes, every memory with its float32
+embedding, the model calls, and periodic full checkpoints. Plain rows and JSON only: a run
+file from a stranger is data, never code.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import shutil
+import os
+import re
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from town.sim import Simulation, TickRecord
+from typing import Any
 
 SCHEMA_VERSION = 1
 RUN_FILE = "run.sqlite"
 SCENARIO_COPY = "scenario.toml"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS ticks (
-    tick INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    changes TEXT NOT NULL  -- JSON: moved, actions, objects, utterances
-);
-"""
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS ticks (
+        tick INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        changes TEXT NOT NULL  -- JSON: moved, actions, objects, utterances, finished talks
+    )""",
+    """CREATE TABLE IF NOT EXISTS checkpoints (
+        tick INTEGER PRIMARY KEY,  -- the state before this tick runs
+        time TEXT NOT NULL,
+        state TEXT NOT NULL        -- JSON: the simulation's state; memories by reference
+    )""",
+    """CREATE TABLE IF NOT EXISTS model_calls (
+        id INTEGER PRIMARY KEY,
+        tick INTEGER,
+        agent TEXT,
+        purpose TEXT NOT NULL,
+        call TEXT NOT NULL         -- JSON: request, answer, tokens, latency (never a key)
+    )""",
+    "CREATE INDEX IF NOT EXISTS model_calls_by_tick ON model_calls (tick)",
+)
+
+
+class RunError(ValueError):
+    """A folder that cannot be used as a run, with the reason."""
 
 
 class RunFolder:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    def __repr__(self) -> str:
+        return f"RunFolder({str(self.path)!r})"
+
     @property
     def database(self) -> Path:
         return self.path / RUN_FILE
 
+    @property
+    def scenario(self) -> Path:
+        return self.path / SCENARIO_COPY
+
     @classmethod
-    def create(cls, path: Path, scenario_file: Path) -> RunFolder:
+    def create(cls, path: Path, scenario_file: Path, map_file: Path) -> RunFolder:
+        """A new run folder with a copy of the scenario whose map path still points at the
+        map (relative to the folder, so a saves/ folder moved with its project still works)."""
         if (path / RUN_FILE).exists():
             raise FileExistsError(f"{path} already holds a run; choose another --save folder")
         path.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(scenario_file, path / SCENARIO_COPY)
-        return cls(path)
+        text = scenario_file.read_text(encoding="utf-8")
+        (path / SCENARIO_COPY).write_text(_with_map(text, map_file, path), encoding="utf-8")
+        folder = cls(path)
+        db = folder.connect()
+        try:
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                (json.dumps(SCHEMA_VERSION),),
+            )
+        finally:
+            db.close()
+        return folder
+
+    @classmethod
+    def open(cls, path: Path) -> RunFolder:
+        """An existing run folder, checked: refuses what is not a run, is damaged, or was
+        written by a newer schema."""
+        if not path.is_dir():
+            raise RunError(f"{path}: no such run folder")
+        folder = cls(path)
+        if not folder.database.is_file():
+            raise RunError(f"{path}: not a run folder (no {RUN_FILE})")
+        if not folder.scenario.is_file():
+            raise RunError(f"{path}: not a run folder (no {SCENARIO_COPY})")
+        try:
+            db = sqlite3.connect(f"file:{folder.database}?mode=ro", uri=True)
+            try:
+                check = db.execute("PRAGMA quick_check").fetchone()[0]
+                version = db.execute(
+                    "SELECT value FROM meta WHERE key = 'schema_version'"
+                ).fetchone()
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as err:
+            raise RunError(f"{folder.database}: damaged or not a run file ({err})") from None
+        if check != "ok":
+            raise RunError(f"{folder.database}: damaged ({check})")
+        if version is None:
+            raise RunError(f"{folder.database}: no schema version: not a run file")
+        found = json.loads(version[0])
+        if not isinstance(found, int) or found > SCHEMA_VERSION:
+            raise RunError(
+                f"{folder.database}: written with run-file schema {found}; this "
+                f"version of generative-town reads schema {SCHEMA_VERSION} and older"
+            )
+        return folder
 
     def connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.database, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a crash loses no committed tick
-        db.executescript(SCHEMA)
+        db.execute("BEGIN")
+        for statement in SCHEMA:
+            db.execute(statement)
+        db.execute("COMMIT")
         return db
 
-
-def changes_of(record: TickRecord) -> dict[str, Any]:
-    return {
-        "moved": {name: list(tile) for name, tile in record.moved.items()},
-        "actions": {name: action.to_dict() for name, action in record.actions.items()},
-        "objects": record.objects,
-        "utterances": record.utterances,
-    }
+    def meta(self) -> dict[str, Any]:
+        db = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
+        try:
+            return {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
+        finally:
+            db.close()
 
 
-class Recorder:
-    """An observer that writes each tick's changes to the run file as it happens."""
-
-    def __init__(self, folder: RunFolder, meta: dict[str, Any]) -> None:
-        self.folder = folder
-        self.db = folder.connect()
-        self.rows = 0
-        with self.db:
-            self.db.execute("BEGIN")
-            for key, value in {"schema_version": SCHEMA_VERSION, **meta}.items():
-                self.db.execute(
-                    "INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value))
-                )
-
-    def on_tick(self, sim: Simulation, record: TickRecord) -> None:
-        if record.empty():
-            return
-        row = (record.tick, record.time.isoformat(sep=" "), json.dumps(changes_of(record)))
-        self.db.execute("INSERT OR REPLACE INTO ticks VALUES (?, ?, ?)", row)
-        self.rows += 1
-
-    def on_end(self, sim: Simulation) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('ended', ?)",
-            (
-                json.dumps(
-                    {
-                        "tick": sim.tick,
-                        "time": sim.now.isoformat(sep=" "),
-                        "wall": dt.datetime.now().isoformat(timespec="seconds"),
-                    }
-                ),
-            ),
-        )
-        self.db.close()
+def _with_map(text: str, map_file: Path, folder: Path) -> str:
+    """The scenario text with its [town] map path made relative to the run folder."""
+    relative = os.path.relpath(map_file.resolve(), folder.resolve())
+    line = f"map = {json.dumps(relative)}"
+    pattern = re.compile(r"^(\s*)map\s*=.*$", re.M)
+    town = re.search(r"^\s*\[town\]\s*$", text, re.M)
+    if town is None:
+        return text
+    rest = text[town.end() :]
+    nxt = re.search(r"^\s*\[", rest, re.M)
+    section = rest[: nxt.start()] if nxt else rest
+    if pattern.search(section):
+        section = pattern.sub(lambda m: m.group(1) + line, section, count=1)
+    else:
+        section = "\n" + line + section
+    return text[: town.end()] + section + (rest[nxt.start() :] if nxt else "")
