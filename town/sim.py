@@ -100,6 +100,7 @@ class Simulation:
         self.unreachable = 0
         self.talks: dict[int, Conversation] = {}  # conversations under way, by id
         self.talk_of: dict[str, int] = {}  # agent -> the conversation it is in
+        self.thinking: frozenset[str] = frozenset()  # agents waiting on their minds right now
         self.next_talk = 0
         self.agents = self._make_agents()
         self.by_name = {a.name: a for a in self.agents}
@@ -257,7 +258,11 @@ class Simulation:
                 situations.append(situation)
                 ended.append(action_ended)
         if thinkers:
-            decisions = self._run(self._think_all(thinkers, situations, ended))
+            self.thinking = frozenset(a.name for a in thinkers)
+            try:
+                decisions = self._run(self._think_all(thinkers, situations, ended))
+            finally:
+                self.thinking = frozenset()
             for agent, decision in zip(thinkers, decisions, strict=True):
                 self._apply(agent, decision, record)
         self._store_memories()
