@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import signal
 import sys
 import time
@@ -18,6 +19,8 @@ from town.llm.scripted import ScriptedModel
 from town.llm.select import BackendError, default_backend, make_model
 from town.mind import scripted_rules
 from town.record import Recorder, RunError, RunFolder, open_run
+from town.record.export import RunData, export
+from town.record.timeline import timeline
 from town.scenario import ScenarioError, check_places, load_scenario
 from town.sim import Simulation, TickRecord
 from town.world import MapError, load_town
@@ -35,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, MapError, BackendError, RunError, FileExistsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader went away (`town replay ... | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,6 +92,29 @@ def build_parser() -> argparse.ArgumentParser:
     tell.add_argument("agent", help="the agent's full name")
     tell.add_argument("text")
     tell.set_defaults(command=cmd_whisper)
+
+    replay = commands.add_parser(
+        "replay",
+        help="show a saved run again, with no model",
+        description="Replay a saved run from its recorded ticks.",
+    )
+    replay.add_argument("save", type=Path, help="a run folder")
+    replay.add_argument(
+        "--headless",
+        action="store_true",
+        help="print the timeline (time, agent, place, action, utterance)",
+    )
+    replay.set_defaults(command=cmd_replay)
+
+    out = commands.add_parser(
+        "export",
+        help="write a saved run's tables as files",
+        description="Export ticks, memories, conversations and model calls as JSON Lines or CSV.",
+    )
+    out.add_argument("save", type=Path, help="a run folder")
+    out.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    out.add_argument("--to", type=Path, help="output folder (default: SAVE/export)")
+    out.set_defaults(command=cmd_export)
     return parser
 
 
@@ -165,6 +194,23 @@ def cmd_whisper(args: argparse.Namespace) -> int:
         raise RunError(str(err.args[0])) from None
     Recorder(folder, sim, {}).on_end(sim)
     print(f"{args.agent} will hear it when the run goes on ({sim.now:%Y-%m-%d %H:%M}).")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    folder = RunFolder.open(args.save)
+    if not args.headless:
+        print("(the viewer is not built yet: printing the timeline)", file=sys.stderr)
+    world = load_town(load_scenario(folder.scenario).map_path).world
+    for line in timeline(RunData(folder), world):
+        print(line)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    folder = RunFolder.open(args.save)
+    for path in export(folder, args.format, args.to or folder.path / "export"):
+        print(path)
     return 0
 
 
