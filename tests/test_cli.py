@@ -41,7 +41,8 @@ def test_a_headless_run_saves_its_ticks(tmp_path, capsys) -> None:
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "Ran 3 agents from 2023-02-13 05:00 to 2023-02-13 18:00 (4680 ticks)" in captured.out
-    assert "requests (act" in captured.out and f"Saved to {save}" in captured.out
+    assert "Requests by purpose: act" in captured.out and f"Saved to {save}" in captured.out
+    requests = int(captured.out.split("Model: ")[1].split(" requests")[0])
     assert "4680/4680" in captured.err  # the progress bar reached the end
     copy, original = (save / "scenario.toml").read_text(), (SCENARIOS / "the_ville_3.toml")
     assert load_scenario(save / "scenario.toml").map_path == load_scenario(original).map_path
@@ -55,6 +56,9 @@ def test_a_headless_run_saves_its_ticks(tmp_path, capsys) -> None:
     assert checkpoints == list(range(0, 4681, 360))  # every game hour, and at the end
     memories = db.execute("SELECT count(*), count(DISTINCT agent) FROM memory").fetchone()
     assert memories[0] > 50 and memories[1] == 3
+    calls = [json.loads(c) for (c,) in db.execute("SELECT call FROM model_calls")]
+    assert len(calls) == requests and {c["purpose"] for c in calls} >= {"plan", "act"}
+    assert all(c["messages"] and c["tick"] is not None for c in calls)
     ticks = db.execute("SELECT tick, changes FROM ticks ORDER BY tick").fetchall()
     assert 100 < len(ticks) < 4680  # quiet ticks are not stored
     first = json.loads(ticks[0][1])

@@ -15,13 +15,14 @@ from types import FrameType
 from tqdm import tqdm
 
 from town.clock import parse_time
+from town.llm.check import add_check_command
 from town.llm.scripted import ScriptedModel
-from town.llm.select import BackendError, default_backend, make_model
+from town.llm.select import BackendError, add_llm_arguments, open_model, spec_from_args
 from town.mind import scripted_rules
 from town.record import Recorder, RunError, RunFolder, open_run
 from town.record.export import RunData, export
 from town.record.timeline import timeline
-from town.scenario import ScenarioError, check_places, load_scenario
+from town.scenario import Scenario, ScenarioError, check_places, load_scenario
 from town.sim import Simulation, TickRecord
 from town.world import MapError, load_town
 
@@ -52,12 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a scenario", description="Run a scenario.")
     run.add_argument("scenario", type=Path, help="a scenario file (.toml)")
     run.add_argument("--headless", action="store_true", help="no window: a progress bar")
-    run.add_argument(
-        "--llm",
-        default=None,
-        help="model backend: scripted (tests), local, openai (default: local, "
-        "or openai when OPENAI_API_KEY or OPENAI_BASE_URL is set)",
-    )
+    add_llm_arguments(run)
     run.add_argument("--until", type=_time, help='stop at this game time, "2023-02-13 18:00"')
     run.add_argument("--hours", type=float, help="run this many game hours")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
@@ -79,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the agent keeps the interview as a memory (saved to the run)",
     )
-    ask.add_argument("--llm", default=None, help="model backend, as for `town run`")
+    add_llm_arguments(ask)
     ask.set_defaults(command=cmd_interview)
 
     tell = commands.add_parser(
@@ -115,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     out.add_argument("--to", type=Path, help="output folder (default: SAVE/export)")
     out.set_defaults(command=cmd_export)
+
+    add_check_command(commands)
     return parser
 
 
@@ -130,55 +128,69 @@ def cmd_run(args: argparse.Namespace) -> int:
     town = load_town(scenario.map_path)
     check_places(scenario, town)
     seed = scenario.town.seed if args.seed is None else args.seed
-    backend = args.llm or default_backend()
-    model = make_model(backend, seed=seed, rules=scripted_rules())
-    sim = Simulation(scenario, town, model, seed=seed)
     end = args.until or (
         scenario.town.start + dt.timedelta(hours=args.hours) if args.hours else scenario.end
     )
-    if end <= sim.now:
-        raise ScenarioError(f"--until {end} is not after the start {sim.now}")
+    if end <= scenario.town.start:
+        raise ScenarioError(f"--until {end} is not after the start {scenario.town.start}")
     if not args.headless:
         print("(the live viewer is not built yet: running headless)", file=sys.stderr)
-    folder = None
-    if not args.no_save:
-        now = dt.datetime.now()
-        path = args.save or SAVES / f"{args.scenario.stem}-{now:%Y%m%d-%H%M%S}"
-        folder = RunFolder.create(path, args.scenario, scenario.map_path)
-        meta = {
-            "scenario": args.scenario.name,
-            "seed": seed,
-            "backend": backend,
-            "start": scenario.town.start.isoformat(sep=" "),
-            "agents": len(sim.agents),
-            "created": now.isoformat(timespec="seconds"),
-        }
-        sim.observers.append(Recorder(folder, sim, meta))
-    total = sim.clock.tick_of(end) - sim.tick
-    bar = Progress(sim, total)
-    sim.observers.append(bar)
-    stop = _stop_on_signals(sim)
-    began = time.perf_counter()
-    try:
-        sim.run(until=end)
-    finally:
-        wall = time.perf_counter() - began
-        bar.close()
-        sim.close()
-        stop()
+    spec = spec_from_args(args)
+    with open_model(
+        spec, max_in_flight=scenario.config.max_in_flight, seed=seed, rules=scripted_rules()
+    ) as stack:
+        sim = Simulation(scenario, town, stack, seed=seed)
+        folder = None
+        if not args.no_save:
+            folder = _new_run_folder(args, scenario, sim, spec.kind, stack.model_name)
+        print(f"Model: {stack.description}", file=sys.stderr)
+        total = sim.clock.tick_of(end) - sim.tick
+        bar = Progress(sim, total)
+        sim.observers.append(bar)
+        stop = _stop_on_signals(sim)
+        began = time.perf_counter()
+        try:
+            sim.run(until=end)
+        finally:
+            wall = time.perf_counter() - began
+            bar.close()
+            sim.close()
+            stop()
     print(summary(sim, scenario.town.start, wall, folder))
     return 0
 
 
+def _new_run_folder(
+    args: argparse.Namespace, scenario: Scenario, sim: Simulation, backend: str, model: str
+) -> RunFolder:
+    """The run folder, its recorder watching the simulation and the model's every call."""
+    now = dt.datetime.now()
+    path = args.save or SAVES / f"{args.scenario.stem}-{now:%Y%m%d-%H%M%S}"
+    folder = RunFolder.create(path, args.scenario, scenario.map_path)
+    meta = {
+        "scenario": args.scenario.name,
+        "seed": sim.seed,
+        "backend": backend,
+        "model": model,
+        "start": scenario.town.start.isoformat(sep=" "),
+        "agents": len(sim.agents),
+        "created": now.isoformat(timespec="seconds"),
+    }
+    recorder = Recorder(folder, sim, meta)
+    sim.observers.append(recorder)
+    if sim.llm.recorder is not None:
+        sim.llm.recorder.observer = recorder.record_call
+    return folder
+
+
 def cmd_interview(args: argparse.Namespace) -> int:
     folder = RunFolder.open(args.save)
-    backend = args.llm or default_backend()
-    model = make_model(backend, seed=0, rules=scripted_rules())
-    sim = open_run(folder, model)
-    try:
-        answer = sim.interview(args.agent, args.question, remember=args.remember)
-    except KeyError as err:
-        raise RunError(str(err.args[0])) from None
+    with open_model(spec_from_args(args), rules=scripted_rules()) as stack:
+        sim = open_run(folder, stack)
+        try:
+            answer = sim.interview(args.agent, args.question, remember=args.remember)
+        except KeyError as err:
+            raise RunError(str(err.args[0])) from None
     if args.remember:
         Recorder(folder, sim, {}).on_end(sim)
     print(f"{args.agent} ({sim.now:%Y-%m-%d %H:%M}): {answer}")
@@ -248,8 +260,8 @@ def summary(sim: Simulation, start: dt.datetime, wall: float, folder: RunFolder 
     lines = [
         f"Ran {len(sim.agents)} agents from {start:%Y-%m-%d %H:%M} to {sim.now:%Y-%m-%d %H:%M} "
         f"({sim.tick} ticks) in {wall:.1f} s ({sim.tick / max(wall, 1e-9):,.0f} ticks/s)",
-        f"Model: {usage.requests} requests ({by_purpose or 'none'}), "
-        f"{usage.tokens:,} tokens, {usage.fallbacks} fallbacks",
+        f"Model: {usage.summary()}",
+        f"Requests by purpose: {by_purpose or 'none'}",
         f"Paths: {sim.paths.searches} searches, {sim.paths.hits} from the cache; "
         f"perceived {sum(a.mind.observations for a in sim.agents)} new events",
     ]

@@ -32,7 +32,7 @@ from town.agents.agent import Agent
 from town.agents.state import Action, AgentState, Status
 from town.clock import Clock
 from town.config import TownConfig
-from town.llm import Fallback, InFlightCap, LanguageModel, Meter
+from town.llm import LanguageModel, Stack, compose
 from town.mind.converse import Conversation
 from town.mind.memories import AgentMemory
 from town.mind.mind import Decision, Mind, Situation
@@ -75,7 +75,7 @@ class Simulation:
         self,
         scenario: Scenario,
         town: Town,
-        model: LanguageModel,
+        model: LanguageModel | Stack,
         *,
         seed: int | None = None,
         embedder: Embedder | None = None,
@@ -86,8 +86,14 @@ class Simulation:
         self.config: TownConfig = scenario.config
         self.seed = scenario.town.seed if seed is None else seed
         self.clock = Clock(scenario.town.start, scenario.town.seconds_per_tick)
-        self.cap = InFlightCap(model, self.config.max_in_flight)
-        self.meter = Meter(Fallback(self.cap))
+        # A Stack comes composed (open_model, a replay); a bare model gets the standard wrappers:
+        # meter, recorder, fallback, cache, retry, the cap on requests in flight, timeout.
+        self.llm = (
+            model
+            if isinstance(model, Stack)
+            else compose(model, max_in_flight=self.config.max_in_flight)
+        )
+        self.cap, self.meter = self.llm.cap, self.llm.meter  # no cap on a replay
         self.embedder = embedder or SentenceTransformerEmbedder()
         self.ids = IdAllocator()
         self.paths = pathfinder or PathFinder(town)

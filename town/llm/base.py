@@ -51,6 +51,9 @@ class Reply:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     fallback: bool = False  # True when `value`/`text` is the request's fallback, not an answer
+    model: str = ""  # the model that answered (prices are per model); "" when none did
+    cached: bool = False  # served from the cache: no model was asked, no tokens spent
+    error: str | None = None  # with a fallback: the class name of the failure it replaced
 
 
 @runtime_checkable

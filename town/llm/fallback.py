@@ -33,6 +33,7 @@ class Fallback:
                 err,
             )
             value = request.fallback()
+            failure = type(err).__name__
             if isinstance(value, BaseModel):
-                return Reply(value.model_dump_json(), value, fallback=True)
-            return Reply(str(value), None, fallback=True)
+                return Reply(value.model_dump_json(), value, fallback=True, error=failure)
+            return Reply(str(value), None, fallback=True, error=failure)

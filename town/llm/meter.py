@@ -1,4 +1,14 @@
-"""Counts what the model is asked and answers, by purpose: requests, tokens, time, fallbacks."""
+"""Counts what the model is asked and answers, by purpose.
+
+The meter sits outermost and sees each request once: it counts requests, time, the tokens and
+cost of the answers it hands back, fallbacks and cache hits. What happens further down (a retry,
+a timeout, a 429, an answer thrown away and repaired) only the wrapper that saw it knows, so
+those wrappers write into the same `Counters` that the meter reads: compose a stack with one
+`Counters` and give it to each wrapper (see town.llm.stack.compose).
+
+Tokens are counted once per answer a server sent: those of an answer the agent got, from the
+reply, at the meter; those of an answer thrown away (invalid, repaired), where it was thrown.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, fields
 
 from town.llm.base import LanguageModel, Reply, Request
+from town.llm.prices import Prices
 
 
 @dataclass(slots=True)
@@ -14,9 +25,18 @@ class Usage:
     requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    fallbacks: int = 0
-    errors: int = 0
-    seconds: float = 0.0
+    fallbacks: int = 0  # answers replaced by the request's explicit fallback
+    errors: int = 0  # requests that raised through the meter (no fallback)
+    seconds: float = 0.0  # time to answer, summed
+    cost: float = 0.0  # USD, from the price table
+    retries: int = 0
+    timeouts: int = 0
+    rate_limits: int = 0  # 429
+    server_errors: int = 0  # 5xx (and 408/409)
+    connection_errors: int = 0
+    invalid: int = 0  # answers empty, not JSON, or not of the requested shape
+    repairs: int = 0  # repair requests sent after an invalid answer
+    cache_hits: int = 0
 
     def add(self, other: Usage) -> None:
         for f in fields(self):
@@ -26,17 +46,62 @@ class Usage:
     def tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
+    @property
+    def failures(self) -> int:
+        """Transient failures seen on the way (each was retried or ended in a fallback)."""
+        return self.timeouts + self.rate_limits + self.server_errors + self.connection_errors
+
+    def summary(self) -> str:
+        return (
+            f"{self.requests} requests, {self.tokens:,} tokens, ${self.cost:.4f}, "
+            f"{self.seconds:.1f} s; {self.fallbacks} fallbacks, {self.retries} retries "
+            f"({self.timeouts} timeouts, {self.rate_limits} rate limits, {self.server_errors} "
+            f"server errors, {self.connection_errors} connection errors), {self.invalid} invalid "
+            f"answers, {self.repairs} repairs, {self.cache_hits} cache hits"
+        )
+
+
+class Counters:
+    """The usage table of one stack, by purpose; every wrapper of the stack writes to it."""
+
+    def __init__(self, prices: Prices | None = None) -> None:
+        self.prices = prices or Prices()
+        self.by_purpose: dict[str, Usage] = defaultdict(Usage)
+
+    def __repr__(self) -> str:
+        return f"Counters({len(self.by_purpose)} purposes)"
+
+    def count(self, purpose: str, what: str, n: int = 1) -> None:
+        usage = self.by_purpose[purpose]
+        setattr(usage, what, getattr(usage, what) + n)
+
+    def spend(self, purpose: str, model: str, prompt_tokens: int, completion_tokens: int) -> None:
+        usage = self.by_purpose[purpose]
+        usage.prompt_tokens += prompt_tokens
+        usage.completion_tokens += completion_tokens
+        usage.cost += self.prices.cost(model, prompt_tokens, completion_tokens)
+
+    def total(self) -> Usage:
+        total = Usage()
+        for usage in self.by_purpose.values():
+            total.add(usage)
+        return total
+
 
 class Meter:
-    def __init__(self, model: LanguageModel) -> None:
+    def __init__(self, model: LanguageModel, counters: Counters | None = None) -> None:
         self.model = model
-        self.by_purpose: dict[str, Usage] = defaultdict(Usage)
+        self.counters = counters or Counters()
 
     def __repr__(self) -> str:
         return f"Meter({self.model!r})"
 
+    @property
+    def by_purpose(self) -> dict[str, Usage]:
+        return self.counters.by_purpose
+
     async def complete(self, request: Request) -> Reply:
-        usage = self.by_purpose[request.purpose]
+        usage = self.counters.by_purpose[request.purpose]
         usage.requests += 1
         started = time.perf_counter()
         try:
@@ -46,13 +111,12 @@ class Meter:
             raise
         finally:
             usage.seconds += time.perf_counter() - started
-        usage.prompt_tokens += reply.prompt_tokens
-        usage.completion_tokens += reply.completion_tokens
+        self.counters.spend(
+            request.purpose, reply.model, reply.prompt_tokens, reply.completion_tokens
+        )
         usage.fallbacks += reply.fallback
+        usage.cache_hits += reply.cached
         return reply
 
     def total(self) -> Usage:
-        total = Usage()
-        for usage in self.by_purpose.values():
-            total.add(usage)
-        return total
+        return self.counters.total()

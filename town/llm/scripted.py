@@ -59,6 +59,8 @@ class _Instance:
             return schema["const"]
         if "enum" in schema:
             return self.rng.choice(schema["enum"])
+        if schema.get("examples"):  # the way to satisfy what is not generated (a `pattern`)
+            return self.rng.choice(schema["examples"])
         for key in ("anyOf", "oneOf", "allOf"):
             if key in schema:
                 options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]

@@ -1,0 +1,402 @@
+"""Language models: what a typical agent request costs on the bundled local models, and what
+the wrapper stack adds to every request.
+
+- Local models (Qwen2.5-Coder-0.5B-Instruct, SmolLM2-135M-Instruct), each on its own embedded
+  llama.cpp server, through the full stack: seconds per request for a day plan, an action/place
+  choice among 60 places (an enum in the schema) and a one-line utterance. Grammar-constrained
+  JSON; temperature 0; every prompt distinct (no cache hits).
+- Wrapper overhead: the full stack against the bare backend, both on a zero-latency stub server
+  over real HTTP, interleaved in one run; and the wrappers alone around an instant in-process
+  model (no HTTP at all).
+
+The request shapes are modelled on the prompts of town/mind; they are defined here so that the
+figures stay comparable while those prompts change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from benchmarks.harness import percentile, publish, summary_ms, table
+from town.llm import Counters, Reply, Request, compose, messages
+from town.llm.local import LocalServer, default_threads
+from town.llm.models import QWEN, model_file
+from town.llm.openai_backend import Endpoint, OpenAIBackend
+from town.llm.select import BackendSpec, open_model
+from town.llm.stub_server import StubServer
+from town.world import load_town, places
+
+ROOT = Path(__file__).resolve().parents[1]
+MAP = ROOT / "assets" / "maps" / "the_ville.tmx"
+SAMPLES = 4  # per request kind and model
+OVERHEAD_SAMPLES = 400
+CONTENTION_LIMIT = 60.0  # seconds: past this, a request is given up
+SPEED_HEADERS = ["threads (write / read)", "machine", "read tokens/s", "write tokens/s"]
+LOCAL_HEADERS = [
+    "model", "request", "n", "median s", "min - max s", "prompt tokens", "completion tokens",
+    "valid (no fallback)",
+]  # fmt: skip
+
+SYSTEM = (
+    "You play {name}, a person living in a small town, in a simulation of everyday life. Think "
+    "and act as {name} would, in character. When asked for JSON, answer with JSON of exactly "
+    "the requested shape and nothing else."
+)
+PEOPLE = [
+    ("Isabella Rodriguez", "34, friendly, outgoing, hospitable; runs Hobbs Cafe", "06:00", "23:00"),
+    ("Maria Lopez", "21, energetic, inquisitive; studies physics at Oak Hill College", "08:00",
+     "23:30"),
+    ("Klaus Mueller", "20, kind, curious; studies sociology, writes a paper on gentrification",
+     "07:00", "23:00"),
+    ("Tom Moreno", "50, grumpy but fair; owns The Willows Market and Pharmacy", "06:30", "22:30"),
+]  # fmt: skip
+
+
+class ScheduleEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: str = Field(pattern=r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$", examples=["08:00"])
+    activity: str = Field(min_length=2, max_length=120)
+
+
+class DayPlan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    summary: str = Field(max_length=300)
+    schedule: list[ScheduleEntry] = Field(min_length=1, max_length=24)
+
+
+class PlaceChoiceBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    place: str
+    description: str = Field(min_length=2, max_length=80)
+    emoji: str = Field(min_length=1, max_length=8)
+    object_state: str = Field(min_length=2, max_length=60)
+
+
+def place_options(n: int = 60) -> tuple[str, ...]:
+    town = load_town(MAP)
+    world = town.world + places.SEP
+    objects = sorted(a.removeprefix(world) for a in town.tiles if places.depth(a) == 4)
+    return tuple(random.Random(0).sample(objects, n))
+
+
+def requests(options: tuple[str, ...]) -> dict[str, list[Request]]:
+    choice = create_model("PlaceChoice", __base__=PlaceChoiceBase, place=(Literal[options], ...))
+    outline = "\n".join(f"- {o}" for o in options)
+    kinds: dict[str, list[Request]] = {"plan": [], "act": [], "utterance": []}
+    for i in range(SAMPLES):
+        name, persona, wake, sleep = PEOPLE[i % len(PEOPLE)]
+        first = name.split()[0]
+        system = SYSTEM.format(name=name)
+        kinds["plan"].append(
+            Request(
+                messages(
+                    system,
+                    f"{name}: {persona}.\n\nToday is Monday February {13 + i}, 2023. {name} woke "
+                    f"up at {wake} and usually goes to bed at {sleep}.\nPlaces {first} knows: "
+                    "Hobbs Cafe, Oak Hill College, The Willows Market and Pharmacy, Johnson "
+                    "Park, The Rose and Crown Pub, Harvey Oak Supply Store, home.\n\n"
+                    f"Plan {name}'s day. Give a one-sentence summary of the day's intentions, "
+                    "and a schedule from waking until bedtime: a list of entries, each with a "
+                    'start time ("HH:MM", 24-hour clock) and what they do then, in a few words '
+                    '(for example {"start": "12:00", "activity": "have lunch at Hobbs Cafe"}).',
+                ),
+                purpose="plan",
+                schema=DayPlan,
+                agent=name,
+                max_tokens=600,
+            )
+        )
+        activity = ["have breakfast", "work on the paper", "buy groceries", "relax"][i % 4]
+        kinds["act"].append(
+            Request(
+                messages(
+                    system,
+                    f"{name}: {persona}.\n\nIt is {9 + i}:00. Next, until {10 + i}:00, {name} "
+                    f"will: {activity}.\nThe places {first} knows, as area:room:object:\n"
+                    f"{outline}\n\nWhere does {first} do this? Answer with: place (one of the "
+                    "list), description (what they do, present tense, a few words), emoji, and "
+                    "object_state (what the object is doing meanwhile, a few words).",
+                ),
+                purpose="act",
+                schema=choice,
+                agent=name,
+                max_tokens=120,
+            )
+        )
+        other = PEOPLE[(i + 1) % len(PEOPLE)][0]
+        kinds["utterance"].append(
+            Request(
+                messages(
+                    system,
+                    f"{name}: {persona}.\n\nIt is {8 + i}:15 at Hobbs Cafe. {name} meets "
+                    f'{other}, who says: "Morning! Busy day?"\nWhat does {first} say next? '
+                    "One short line of dialogue, nothing else.",
+                ),
+                purpose="converse",
+                agent=name,
+                max_tokens=60,
+            )
+        )
+    return kinds
+
+
+async def timed(model, request: Request) -> tuple[float, Reply]:
+    started = time.perf_counter()
+    reply = await model.complete(request)
+    return time.perf_counter() - started, reply
+
+
+def local_rows(kind: str, label: str, options: tuple[str, ...]) -> tuple[list[list[object]], str]:
+    asked = requests(options)
+    rows = []
+    with open_model(BackendSpec(kind)) as stack:
+
+        async def run() -> None:
+            warm = Request(messages("Say hi.", "Hi!"), purpose="warm-up", max_tokens=8)
+            await stack.model.complete(warm)  # the first request pays for loading the weights
+            for purpose, reqs in asked.items():
+                samples = [await timed(stack.model, r) for r in reqs]
+                seconds = [s for s, _ in samples]
+                replies = [r for _, r in samples]
+                rows.append(
+                    [
+                        label,
+                        purpose,
+                        len(seconds),
+                        f"{statistics.median(seconds):.2f}",
+                        f"{min(seconds):.2f} - {max(seconds):.2f}",
+                        f"{statistics.fmean(r.prompt_tokens for r in replies):.0f}",
+                        f"{statistics.fmean(r.completion_tokens for r in replies):.0f}",
+                        f"{sum(not r.fallback for r in replies)}/{len(replies)}",
+                    ]
+                )
+            await stack.backend.aclose()  # type: ignore[attr-defined]
+
+        asyncio.run(run())
+        usage = stack.meter.total()
+        note = (
+            f"{label}: {usage.invalid} invalid answers, {usage.repairs} repairs, "
+            f"{usage.fallbacks} fallbacks, {usage.timeouts} timeouts in {usage.requests} requests."
+        )
+    return rows, note
+
+
+def post(url: str, body: dict[str, Any]) -> tuple[float, dict[str, Any] | None]:
+    """Seconds and answer of one chat request (None when it took longer than the limit)."""
+    data = json.dumps(body).encode()
+    request = urllib.request.Request(
+        url + "/chat/completions", data, {"Content-Type": "application/json"}
+    )
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=CONTENTION_LIMIT) as response:
+            answer = json.load(response)
+    except (TimeoutError, urllib.error.URLError):
+        return time.perf_counter() - started, None
+    return time.perf_counter() - started, answer
+
+
+def thread_speeds(options: tuple[str, ...]) -> list[list[object]]:
+    """Qwen's reading (prompt) and writing (generation) speed for thread settings, with the
+    machine idle or one core kept busy by another process."""
+    acts = requests(options)["act"]
+    path = model_file(QWEN)
+    rows: list[list[object]] = []
+    for busy in (False, True):
+        hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+        try:
+            for threads, batch in ((2, 2), (1, 2), (1, 1)):
+                reads, writes = [], []
+                with LocalServer(path, alias="q", threads=threads, batch_threads=batch) as server:
+                    url = server.base_url
+                    post(url, {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 2})
+                    for act in acts[:2]:  # two different prompts: no reuse of the first one
+                        seconds, answer = post(
+                            url, {"messages": [dict(m) for m in act.messages], "max_tokens": 1}
+                        )
+                        reads.append(_speed(answer, "prompt_tokens", seconds))
+                        count = f"Count from {len(reads)} to 50, one number a line."
+                        seconds, answer = post(
+                            url,
+                            {"messages": [{"role": "user", "content": count}], "max_tokens": 40},
+                        )
+                        writes.append(_speed(answer, "completion_tokens", seconds))
+                rows.append(
+                    [
+                        f"{threads} / {batch}",
+                        "one core busy" if busy else "idle",
+                        _span(reads),
+                        _span(writes),
+                    ]
+                )
+        finally:
+            if hog is not None:
+                hog.kill()
+                hog.wait()
+    return rows
+
+
+def _speed(answer: dict[str, Any] | None, field: str, seconds: float) -> float | None:
+    return answer["usage"][field] / seconds if answer is not None else None
+
+
+def _span(speeds: list[float | None]) -> str:
+    """Two measurements, slowest first; a request given up counts as below 40 tokens over
+    the limit."""
+    shown = [f"< {40 / CONTENTION_LIMIT:.1f}" if v is None else f"{v:.1f}" for v in speeds]
+    order = sorted(range(len(speeds)), key=lambda i: speeds[i] or 0.0)
+    return " - ".join(shown[i] for i in order)
+
+
+class Instant:
+    """A model that answers at once, for the wrappers' own cost."""
+
+    def __init__(self) -> None:
+        self.reply = Reply('{"pick": "a"}', None, 10, 5, model="m")
+
+    async def complete(self, request: Request) -> Reply:
+        return self.reply
+
+
+class Pick(BaseModel):
+    pick: Literal["a", "b", "c"]
+    note: str = Field(max_length=40)
+
+
+def overhead() -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    paths = ("bare backend", "full stack", "stack, cache hit")
+    over_http: dict[str, list[float]] = {path: [] for path in paths}
+    in_process: dict[str, list[float]] = {"bare model": [], "full stack": []}
+
+    def ask(i: int) -> Request:
+        return Request(messages("sys", f"question {i}"), purpose="act", schema=Pick, agent="A")
+
+    with StubServer() as stub:
+        bare = OpenAIBackend([Endpoint(stub.base_url)], "stub-model")
+        counters = Counters()
+        backend = OpenAIBackend([Endpoint(stub.base_url)], "stub-model", counters=counters)
+        stack = compose(backend, counters=counters, max_in_flight=8, timeout=30)
+
+        async def run() -> None:
+            for i in range(20):  # warm both connection pools
+                await bare.complete(ask(-i - 1))
+                await stack.model.complete(ask(-i - 1))
+            for i in range(OVERHEAD_SAMPLES):  # interleaved: drift hits both alike
+                over_http["bare backend"].append((await timed(bare, ask(i)))[0])
+                over_http["full stack"].append((await timed(stack.model, ask(10**6 + i)))[0])
+                over_http["stack, cache hit"].append((await timed(stack.model, ask(10**6 + i)))[0])
+            await bare.aclose()
+            await backend.aclose()
+
+        asyncio.run(run())
+
+    instant = Instant()
+    wrapped = compose(instant, timeout=30, cache_size=1)
+
+    async def local() -> None:
+        for i in range(OVERHEAD_SAMPLES * 5):
+            in_process["bare model"].append((await timed(instant, ask(i)))[0])
+            in_process["full stack"].append((await timed(wrapped.model, ask(10**7 + i)))[0])
+
+    asyncio.run(local())
+    return over_http, in_process
+
+
+def ms(samples: list[float], q: float) -> str:
+    return f"{percentile(samples, q) * 1000:.3f}"
+
+
+def main() -> None:
+    began = time.perf_counter()
+    options = place_options()
+    rows, qwen_note = local_rows("local", "Qwen2.5-Coder-0.5B", options)
+    more, smol_note = local_rows("local:smollm2", "SmolLM2-135M", options)
+    rows += more
+    speed_rows = thread_speeds(options)
+    threads = default_threads()
+    over_http, in_process = overhead()
+    http_rows = [[name, ms(xs, 50), ms(xs, 99), summary_ms(xs)] for name, xs in over_http.items()]
+    local_rows_ = [
+        [name, f"{percentile(xs, 50) * 1e6:.1f}", f"{percentile(xs, 99) * 1e6:.1f}"]
+        for name, xs in in_process.items()
+    ]
+    added_p50 = percentile(over_http["full stack"], 50) - percentile(over_http["bare backend"], 50)
+    added_p99 = percentile(over_http["full stack"], 99) - percentile(over_http["bare backend"], 99)
+    wrappers = percentile(in_process["full stack"], 50) - percentile(in_process["bare model"], 50)
+    body = "\n".join(
+        [
+            "### Seconds per typical agent request on the bundled local models",
+            "",
+            f"Each model on its own embedded llama.cpp server ({threads} thread"
+            f"{'s' if threads > 1 else ''}; n_ctx 4096), "
+            "through "
+            "the full wrapper stack, one request at a time; JSON answers constrained by a "
+            "grammar built from the schema; temperature 0, every prompt distinct. *plan*: a day "
+            "plan (schedule of up to 24 entries, 600 tokens max); *act*: an action and a place "
+            f"among {len(options)} (an enum), 120 tokens max; *utterance*: one line of plain "
+            "text, 60 tokens max.",
+            "",
+            table(LOCAL_HEADERS, rows),
+            "",
+            f"{qwen_note} {smol_note}",
+            "",
+            "### Why the server uses one core fewer than there are",
+            "",
+            "Qwen's speed in tokens per second on a fresh server, reading an action-choice "
+            "prompt (about 920 tokens) and writing 40 tokens, twice each (slowest - fastest), "
+            "for threads generating / reading, "
+            "with the machine idle or one core kept busy by another process (as the viewer, a "
+            "test run or a second simulation would):",
+            "",
+            table(SPEED_HEADERS, speed_rows),
+            "",
+            "llama.cpp's threads meet at a barrier after every step, so a thread that loses its "
+            f"core stalls the others. The default, one core fewer than there are ({threads} here), "
+            "gives "
+            "up some speed on an idle machine and keeps it on a busy one; TOWN_LLM_THREADS "
+            "overrides it. The tables above and below use the default.",
+            "",
+            "### What the wrapper stack adds per request",
+            "",
+            "Meter(Recorder(Fallback(Cache(Retry(InFlightCap(Timeout(backend))))))) against the "
+            "bare OpenAI backend, both on the zero-latency stub server (real HTTP on 127.0.0.1, "
+            f"the server in the same process), interleaved, {OVERHEAD_SAMPLES} requests each, a "
+            "small schema, sequential; cache misses (every request distinct) unless noted.",
+            "",
+            table(["path", "p50 ms", "p99 ms", "summary"], http_rows),
+            "",
+            f"Added by the stack over HTTP: p50 {added_p50 * 1000:+.3f} ms, p99 "
+            f"{added_p99 * 1000:+.3f} ms (the difference is within the noise of a round trip).",
+            "",
+            "The wrappers alone, around an instant in-process model (no HTTP), microseconds:",
+            "",
+            table(["path", "p50 µs", "p99 µs"], local_rows_),
+            "",
+            f"The wrappers cost about {wrappers * 1e6:.0f} µs per request (p50), against "
+            f"{percentile(over_http['bare backend'], 50) * 1000:.1f} ms for a bare round trip to a "
+            "server that answers at once, and seconds for a local model's answer.",
+            "",
+            f"Whole benchmark: {time.perf_counter() - began:.0f} s. The machine has 2 cores and "
+            "is shared: work outside this benchmark, invisible from inside the machine, slows "
+            "the local model at moments (the same request has taken up to eight times as long "
+            "from one run to the next); read the minimum column as the undisturbed figure and "
+            "the median as what a run on a shared machine meets.",
+        ]
+    )
+    publish("bench_llm", "Language models: local requests and wrapper overhead", body)
+
+
+if __name__ == "__main__":
+    main()
