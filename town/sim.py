@@ -303,6 +303,9 @@ class Simulation:
         by_arena: dict[str, list[Event]] = {}
         for agent in self.agents:
             agent.arena = town.arena_at(agent.state.tile)
+            sector = town.sector_at(agent.state.tile)
+            if sector is not None:
+                agent.mind.known.learn(sector)  # spatial memory grows where one goes
             action = agent.state.action
             if agent.arena is None or action is None:
                 continue

@@ -28,7 +28,9 @@ async def decompose(
         block_end, situation.tick + clock.ticks(dt.timedelta(minutes=config.decompose_minutes))
     )
     until = max(until, situation.tick + 1)
-    options = mind.known.options()
+    work = [town.resolve(mind.persona.workplace)] if mind.persona.workplace else []
+    sectors = mind.known.relevant(block.activity, [mind.home, *work])
+    options = mind.known.options(sectors)
     schema = task_list(options)
     world = town.world + places.SEP
     answer = await mind.ask(
@@ -46,14 +48,14 @@ async def decompose(
             if mind.persona.workplace
             else None,
         },
-        fallback=lambda: mind.fallback_tasks(schema, block.activity),
+        fallback=lambda: mind.fallback_tasks(schema, options, block.activity),
         max_tokens=90 * 6,
         summary=plan.summary,
         time=f"{situation.now:%H:%M}",
         until=f"{clock.at(until):%H:%M}",
         activity=block.activity,
         here=town.address_at(situation.tile).removeprefix(world),
-        known=mind.known.outline(),
+        known=mind.known.outline(sectors),
         min_minutes=config.task_minutes_min,
         max_minutes=config.task_minutes_max,
     )

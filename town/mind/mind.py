@@ -368,11 +368,11 @@ class Mind:
         end = situation.tick + situation.clock.ticks(dt.timedelta(minutes=15))
         return Action("resting at home", "🏠", self.home, situation.tick, end)
 
-    def fallback_tasks(self, schema: type[TaskListBase], activity: str) -> TaskListBase:
+    def fallback_tasks(
+        self, schema: type[TaskListBase], options: tuple[str, ...], activity: str
+    ) -> TaskListBase:
         """Without a model: the activity happens at home, at the first thing there."""
-        world = self.known.town.world + places.SEP
-        home = self.home.removeprefix(world)
-        options = self.known.options()
+        home = self.home.removeprefix(self.known.town.world + places.SEP)
         place = next((o for o in options if o.startswith(home + places.SEP)), options[0])
         task = {
             "minutes": 60,

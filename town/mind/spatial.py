@@ -1,4 +1,9 @@
-"""Spatial memory: the places an agent knows, as the options it may choose among."""
+"""Spatial memory: the places an agent knows, as the options it may choose among.
+
+An agent knows its home, its workplace, the town's public places and any place it has been.
+When it splits an activity into tasks it is offered only the places that matter for it (home,
+work, and any place the activity names), which keeps prompts short for small models.
+"""
 
 from __future__ import annotations
 
@@ -15,37 +20,45 @@ class KnownPlaces:
         self.town = town
         self.sectors = sorted({town.resolve(places.join(*places.split(s)[:2])) for s in sectors})
         self.private = frozenset(private)
-        self._options: tuple[str, ...] | None = None
+        self._options: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def learn(self, sector: str) -> bool:
         """Remember a sector seen for the first time; True if it was new."""
         if sector in self.sectors:
             return False
         self.sectors = sorted([*self.sectors, sector])
-        self._options = None
+        self._options.clear()
         return True
 
-    def arenas(self) -> list[str]:
-        return [a for s in self.sectors for a in self.town.children[s] if a not in self.private]
+    def arenas(self, sectors: Iterable[str] | None = None) -> list[str]:
+        chosen = self.sectors if sectors is None else sectors
+        return [a for s in chosen for a in self.town.children[s] if a not in self.private]
 
-    def options(self) -> tuple[str, ...]:
-        """Every object (or object-less arena) the agent may go to, without the world prefix."""
-        if self._options is None:
+    def relevant(self, activity: str, always: Iterable[str]) -> tuple[str, ...]:
+        """The known sectors an activity needs: those it names, and `always` (home, work)."""
+        text = activity.lower()
+        named = {s for s in self.sectors if places.last(s).lower() in text}
+        wanted = named | {places.join(*places.split(s)[:2]) for s in always}
+        return tuple(s for s in self.sectors if s in wanted) or tuple(self.sectors)
+
+    def options(self, sectors: Iterable[str] | None = None) -> tuple[str, ...]:
+        """Every object (or object-less arena) the agent may go to in `sectors` (default: all
+        it knows), without the world prefix."""
+        key = tuple(self.sectors if sectors is None else sectors)
+        if key not in self._options:
             found = []
-            for arena in self.arenas():
+            for arena in self.arenas(key):
                 found += self.town.children[arena] or [arena]
             prefix = self.town.world + places.SEP
-            self._options = tuple(a.removeprefix(prefix) for a in found)
-        return self._options
+            self._options[key] = tuple(a.removeprefix(prefix) for a in found)
+        return self._options[key]
 
-    def outline(self) -> str:
+    def outline(self, sectors: Iterable[str] | None = None) -> str:
         """For prompts: one line per sector, 'sector: arena (objects); ...'."""
         lines = []
-        for sector in self.sectors:
+        for sector in self.sectors if sectors is None else sectors:
             rooms = []
-            for arena in self.town.children[sector]:
-                if arena in self.private:
-                    continue
+            for arena in self.arenas([sector]):
                 objects = ", ".join(places.last(o) for o in self.town.children[arena])
                 rooms.append(f"{places.last(arena)} ({objects})" if objects else places.last(arena))
             lines.append(f"{places.last(sector)}: " + "; ".join(rooms))
