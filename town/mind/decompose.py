@@ -11,7 +11,7 @@ from memory import MemoryKind
 from town.agents.state import Action
 from town.llm.base import LanguageModel
 from town.mind.plan import Block, DayPlan
-from town.mind.prompts.schemas import TaskListBase, task_list
+from town.mind.prompts.schemas import MAX_TASKS, TaskListBase, task_list
 from town.world import places
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ async def decompose(
             else None,
         },
         fallback=lambda: mind.fallback_tasks(schema, options, block.activity),
-        max_tokens=90 * 6,
+        max_tokens=80 * MAX_TASKS + 40,
         summary=plan.summary,
         time=f"{situation.now:%H:%M}",
         until=f"{clock.at(until):%H:%M}",
@@ -71,11 +71,12 @@ def _timed(
     answer: TaskListBase, start: int, until: int, resolve: Callable[[str], str]
 ) -> list[Action]:
     """The tasks laid end to end from `start`, their lengths scaled to fill until `until`."""
-    total = sum(t.minutes for t in answer.tasks)
+    minutes = [min(max(t.minutes, 1), 90) for t in answer.tasks]  # models miscount
+    total = sum(minutes)
     span = until - start
     actions, at, used = [], start, 0
-    for task in answer.tasks:
-        used += task.minutes
+    for task, length in zip(answer.tasks, minutes, strict=True):
+        used += length
         end = start + round(span * used / total)
         if end <= at:
             continue

@@ -376,7 +376,7 @@ class Mind:
         place = next((o for o in options if o.startswith(home + places.SEP)), options[0])
         task = {
             "minutes": 60,
-            "description": activity[:80],
+            "description": activity[:60],
             "place": place,
             "emoji": "🙂",
             "object_state": "in use",

@@ -223,7 +223,7 @@ def decompose(request: Request, rng: random.Random) -> dict[str, Any]:
     facts = request.facts
     place = _place_for(facts["activity"], facts, rng)
     key = next((k for k in OBJECTS_FOR if k in facts["activity"].lower()), "")
-    doing = _progressive(facts["activity"])[:80]
+    doing = _progressive(facts["activity"])[:60]
     minutes = int(facts["minutes"])
     # Quarter-hour tasks, all at the chosen place and described alike, so that neighbours do
     # not see (and rate) a new event every quarter of an hour.
@@ -235,7 +235,7 @@ def decompose(request: Request, rng: random.Random) -> dict[str, Any]:
                 "description": doing,
                 "place": place,
                 "emoji": EMOJI.get(key, "🙂"),
-                "object_state": f"in use: {doing}"[:60],
+                "object_state": f"in use: {doing}"[:40],
             }
             for _ in range(parts)
         ]
@@ -288,7 +288,7 @@ def react(request: Request, rng: random.Random) -> dict[str, Any]:
         news = _news(facts["memories"])
         hello = f"Hi {other.split()[0]}!"
         opening = f"{hello} Did you hear? {news}" if news else f"{hello} How are you today?"
-        return {"decision": "talk", "reason": "to catch up", "opening": opening[:300]}
+        return {"decision": "talk", "reason": "to catch up", "opening": opening[:200]}
     return {"decision": "continue", "reason": "busy", "opening": None}
 
 
@@ -313,7 +313,7 @@ def converse(request: Request, rng: random.Random) -> dict[str, Any]:
             ]
         )
     end = len(lines) + 1 >= facts["max_turns"] or (len(lines) >= 3 and rng.random() < 0.5)
-    return {"utterance": line[:300], "end": end}
+    return {"utterance": line[:200], "end": end}
 
 
 def _look_back(facts: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,6 @@ import os
 # Before pygame is first imported: its greeting would land in the middle of a CLI's output.
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from town.viewer.app import run_live, run_replay
+from town.viewer.launch import ViewerError, run_live, run_replay
 
-__all__ = ["run_live", "run_replay"]
+__all__ = ["ViewerError", "run_live", "run_replay"]

@@ -13,13 +13,9 @@ in a replay Home/End and Page Up/Down jump.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
-import logging
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Protocol
@@ -28,13 +24,12 @@ import pygame
 
 from town.clock import Clock
 from town.scenario import Scenario
-from town.sim import Simulation
 from town.viewer.camera import ZOOMS, Camera
 from town.viewer.motion import Movements
 from town.viewer.panel import WIDTH as PANEL_WIDTH
 from town.viewer.panel import Exchange, Panel
 from town.viewer.render import Scene, WorldRenderer
-from town.viewer.replay import Recording, ReplayPlayer
+from town.viewer.replay import ReplayPlayer
 from town.viewer.runner import SimRunner
 from town.viewer.snapshot import Snapshot
 from town.viewer.sprites import MapPicture, SpriteSheets
@@ -53,13 +48,11 @@ from town.viewer.widgets import (
 )
 from town.world import Town, places
 
-log = logging.getLogger(__name__)
 BACKGROUND = (22, 24, 31)
 PAN_SPEED = 700  # screen pixels a second, with the keys
 DRAG_THRESHOLD = 4  # pixels a press may move and still be a click
 EVENT_MINUTES = 30  # how long a world event started from the window lasts (game minutes)
 DEFAULT_SPEED = "2x"
-SWITCH_INTERVAL = 0.002  # seconds a thread may hold the interpreter when another waits
 PAN_KEYS = {
     pygame.K_LEFT: (1, 0),
     pygame.K_a: (1, 0),
@@ -578,113 +571,5 @@ class Viewer:
         pygame.display.flip()
 
 
-@contextlib.contextmanager
-def frames_first() -> Iterator[None]:
-    """While the window is open, its thread gets the interpreter back promptly: a shorter
-    switch interval between threads, and everything loaded so far (the town, the model's
-    libraries) frozen out of the garbage collector, whose full passes over it would
-    otherwise stop the window for a tenth of a second now and then."""
-    interval = sys.getswitchinterval()
-    gc.collect()
-    gc.freeze()
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(interval)
-        gc.unfreeze()
-
-
 def _failure(error: BaseException) -> str:
     return f"The simulation stopped: {type(error).__name__}: {error}"
-
-
-# -- entry points ---------------------------------------------------------------------------------
-
-
-def run_live(
-    sim: Simulation,
-    *,
-    title: str,
-    fps: int = 60,
-    size: tuple[int, int] = (1280, 800),
-    speed: str = DEFAULT_SPEED,
-    paused: bool = False,
-    until: dt.datetime | None = None,
-    prepare: Callable[[Simulation], None] | None = None,
-    screenshots: Path = Path("screenshots"),
-) -> None:
-    """Open the window on a live simulation and return when it is closed.
-
-    The simulation runs in its own thread from here on (do not touch it until this returns);
-    it stops at `until` (the window stays open), and when the window closes it stops after
-    the current tick, or at once if that tick waits on the model, and `sim.close()` runs, so
-    the observers (the run file's Recorder) finish their work. `prepare(sim)` runs in the
-    simulation's thread before the first tick. `speed` is one of 1x 2x 5x 10x max.
-    """
-    runner = SimRunner(
-        sim,
-        speed=speed_of(speed, sim.clock.seconds_per_tick),
-        paused=paused,
-        until=until,
-        prepare=prepare,
-    )
-    viewer = None
-    try:
-        viewer = Viewer(
-            runner,
-            sim.scenario,
-            sim.town,
-            sim.clock,
-            title=title,
-            size=size,
-            fps=fps,
-            screenshots=screenshots,
-        )
-        with frames_first():
-            runner.start()
-            viewer.run()
-    except KeyboardInterrupt:
-        log.info("interrupted: closing the run")
-    finally:
-        if viewer is not None:
-            viewer.farewell()
-        runner.stop()
-        pygame.display.quit()
-    if runner.error is not None and not isinstance(runner.error, KeyboardInterrupt):
-        raise RuntimeError("the simulation stopped with an error") from runner.error
-
-
-def run_replay(
-    folder: Path,
-    *,
-    title: str | None = None,
-    fps: int = 60,
-    size: tuple[int, int] = (1280, 800),
-    speed: str = DEFAULT_SPEED,
-    paused: bool = False,
-    screenshots: Path = Path("screenshots"),
-) -> None:
-    """Open the window on a recorded run (a run folder); no model. Returns when closed."""
-    recording = Recording(folder)
-    player = ReplayPlayer(
-        recording, speed=speed_of(speed, recording.clock.seconds_per_tick), paused=paused
-    )
-    try:
-        viewer = Viewer(
-            player,
-            recording.scenario,
-            recording.town,
-            recording.clock,
-            title=title or f"generative-town: replay of {folder.name}",
-            size=size,
-            fps=fps,
-            screenshots=screenshots,
-        )
-        with frames_first():
-            viewer.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        recording.close()
-        pygame.display.quit()

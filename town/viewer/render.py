@@ -203,23 +203,28 @@ class WorldRenderer:
         return box.bottom + 1
 
     def _draw_thought(self, surface: pygame.Surface, rect: pygame.Rect, now: float) -> None:
-        """A small thought cloud with dots that fill in turn: waiting on the model."""
-        r = max(rect.width // 5, 5)
-        cx, cy = rect.right - r // 2, rect.top - r
+        """A thought cloud off the head's top right (clear of the emoji), its three dots
+        filling in turn: this agent is waiting on the model."""
+        r = min(max(round(rect.width * 0.28), 6), 14)
         cloud = pygame.Rect(0, 0, r * 4, round(r * 2.4))
-        cloud.center = (cx + r, cy - r)
-        for bump in (cloud, pygame.Rect(cx - r // 2, cy, r, r)):
-            pygame.draw.ellipse(surface, THOUGHT_BG, bump)
-            pygame.draw.ellipse(surface, THOUGHT_EDGE, bump, 1)
-        pygame.draw.circle(surface, THOUGHT_BG, (cx - r // 2, cy + r + 2), max(r // 3, 2))
-        lit = int(now * 3) % 4  # 0..3 dots
-        dot = max(r // 3, 2)
+        cloud.center = (rect.right + round(r * 1.6), rect.top - round(r * 1.3))
+        trail = [
+            ((rect.right - 1, rect.top + 1), max(r // 4, 2)),
+            ((rect.right + r // 3, rect.top - r // 3), max(r // 3, 2)),
+        ]
+        for (x, y), radius in trail:
+            pygame.draw.circle(surface, THOUGHT_BG, (x, y), radius)
+            pygame.draw.circle(surface, THOUGHT_EDGE, (x, y), radius, 1)
+        pygame.draw.ellipse(surface, THOUGHT_BG, cloud)
+        pygame.draw.ellipse(surface, THOUGHT_EDGE, cloud, 1)
+        lit = int(now * 3) % 4  # 0 to 3 dots, a third of a second each
+        dot = max(r // 4, 2)
         for i in range(3):
-            x = cloud.centerx + (i - 1) * dot * 3
+            at = (cloud.centerx + (i - 1) * dot * 3, cloud.centery)
             if i < lit:
-                pygame.draw.circle(surface, THOUGHT_DOT, (x, cloud.centery), dot)
+                pygame.draw.circle(surface, THOUGHT_DOT, at, dot)
             else:
-                pygame.draw.circle(surface, THOUGHT_EDGE, (x, cloud.centery), max(dot // 2, 1))
+                pygame.draw.circle(surface, THOUGHT_EDGE, at, max(dot // 2, 1))
 
     def _draw_bubbles(
         self, surface: pygame.Surface, view: pygame.Rect, drawn: list[_Drawn]

@@ -68,6 +68,7 @@ class SimRunner:
         self._done = threading.Event()
         self._lock = threading.Lock()  # guards the control fields above and the snapshot
         self._busy = False  # inside a tick or a command: the model may be in use
+        self._dirty = True  # the controls changed since the last snapshot
         self._next_due = 0.0
         self._last_publish = 0.0
         self._thread = threading.Thread(target=self._main, name="simulation", daemon=True)
@@ -83,14 +84,15 @@ class SimRunner:
         requests are cancelled). True if the thread ended, and the run file with it, in time."""
         self._stop.set()
         self._wake.set()
-        with self._lock:
-            busy = self._busy
-        if busy:
-            self._cancel_requests()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        elif not self._thread.ident:  # never started: close the run here
+        if not self._thread.ident:  # never started: close the run here
             self._finish()
+        deadline = time.monotonic() + timeout
+        while self._thread.is_alive() and time.monotonic() < deadline:
+            with self._lock:
+                busy = self._busy
+            if busy:  # also a tick that began just as the stop came
+                self._cancel_requests()
+            self._thread.join(0.05)
         ended = not self._thread.is_alive()
         if not ended:
             log.warning("the simulation did not stop within %.0f s", timeout)
@@ -189,8 +191,6 @@ class SimRunner:
 
     # -- the simulation's thread ---------------------------------------------------------------
 
-    _dirty = True  # the controls changed: publish a fresh snapshot
-
     def _main(self) -> None:
         sim = self.sim
         try:
@@ -266,9 +266,9 @@ class SimRunner:
         with self._lock:
             paused, steps, speed = self._paused, self._steps, self._speed
         if self.end_tick is not None and self.sim.tick >= self.end_tick:
-            if not paused:
-                self._control(paused=True)
-                self._dirty = True
+            with self._lock:  # the end: the window stays open, the town stops
+                self._dirty = self._dirty or not paused or steps > 0
+                self._paused, self._steps = True, 0
             return IDLE_WAIT
         if steps:
             return 0.0
@@ -331,7 +331,9 @@ class SimRunner:
         """Cancel what the simulation awaits (the model requests of the current tick), from
         the window's thread. The tick then ends in CancelledError and is not recorded; the
         run file keeps every tick before it."""
-        loop = getattr(self.sim, "_loop", None)  # the simulation's private loop (see below)
+        # The simulation keeps its event loop to itself; until it offers a way to cancel from
+        # another thread, the runner reaches for the loop.
+        loop = getattr(self.sim, "_loop", None)
         if loop is None or loop.is_closed():
             return
 

@@ -21,7 +21,7 @@ from town.llm import ScriptedModel
 from town.mind import scripted_rules
 from town.scenario import ASSETS, check_places, load_scenario
 from town.sim import Simulation
-from town.viewer.app import Viewer
+from town.viewer.app import DEFAULT_SPEED, Viewer, speed_of
 from town.viewer.runner import SimRunner
 from town.world import load_town
 
@@ -56,7 +56,8 @@ def _speaker(sim: Simulation) -> str | None:
 
 
 def render(sim: Simulation, path: Path, size: tuple[int, int] = (1280, 800)) -> Path:
-    runner = SimRunner(sim)  # never started: its snapshot is this moment
+    # Never started: its snapshot is this moment, at the live window's default speed.
+    runner = SimRunner(sim, speed=speed_of(DEFAULT_SPEED, sim.clock.seconds_per_tick))
     viewer = Viewer(runner, sim.scenario, sim.town, sim.clock, title="generative-town", size=size)
     speaker = _speaker(sim)
     if speaker is not None:

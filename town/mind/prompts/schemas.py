@@ -11,7 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 DAY = r"^20[0-9]{2}-[01][0-9]-[0-3][0-9]$"
-Rating = Field(ge=1, le=10, description="1 mundane ... 10 poignant")
+# Small models on llama.cpp grammars keep to enums but not to numeric bounds, so ratings are
+# enums; other numbers are clamped by the code that reads them.
+Rating = Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+MAX_TASKS = 4  # an hour of 15-minute tasks: more only makes a small model ramble
 
 
 class Answer(BaseModel):
@@ -34,15 +37,15 @@ class ReplanAnswer(Answer):
 
 
 class TaskBase(Answer):
-    minutes: int = Field(ge=1, le=90)
-    description: str = Field(min_length=2, max_length=80)
+    minutes: int = Field(description="5 to 15")
+    description: str = Field(min_length=2, max_length=60)
     place: str
     emoji: str = Field(min_length=1, max_length=8, examples=["📚"])
-    object_state: str = Field(min_length=2, max_length=60)
+    object_state: str = Field(min_length=2, max_length=40)
 
 
 class TaskListBase(Answer):
-    tasks: list[TaskBase] = Field(min_length=1, max_length=8)
+    tasks: list[TaskBase] = Field(min_length=1, max_length=MAX_TASKS)
 
 
 @cache
@@ -56,7 +59,7 @@ def task_list(options: tuple[str, ...]) -> type[TaskListBase]:
     return create_model(
         "TaskList",
         __base__=TaskListBase,
-        tasks=(list[task], Field(min_length=1, max_length=8)),  # type: ignore[valid-type]
+        tasks=(list[task], Field(min_length=1, max_length=MAX_TASKS)),  # type: ignore[valid-type]
     )
 
 
@@ -67,22 +70,21 @@ class RatingsBase(Answer):
 @cache
 def ratings(count: int) -> type[RatingsBase]:
     """Exactly `count` importance ratings, 1 to 10."""
-    rating = Literal[tuple(range(1, 11))]  # type: ignore[valid-type]
     return create_model(
         "Ratings",
         __base__=RatingsBase,
-        ratings=(list[rating], Field(min_length=count, max_length=count)),  # type: ignore[valid-type]
+        ratings=(list[Rating], Field(min_length=count, max_length=count)),
     )
 
 
 class ReactAnswer(Answer):
     decision: Literal["continue", "react", "talk"]
     reason: str = Field(max_length=200)
-    opening: str | None = Field(None, max_length=300, description="the first line, if talking")
+    opening: str | None = Field(None, max_length=200, description="the first line, if talking")
 
 
 class SpeakAnswer(Answer):
-    utterance: str = Field(min_length=1, max_length=300)
+    utterance: str = Field(min_length=1, max_length=200)
     end: bool
 
 
@@ -99,7 +101,7 @@ class RelationshipNote(Answer):
 
 class LookBackAnswer(Answer):
     summary: str = Field(min_length=2, max_length=400)
-    importance: int = Rating
+    importance: Rating
     relationships: list[RelationshipNote] = Field(max_length=4)
     commitment: Commitment | None = None
 
@@ -118,10 +120,10 @@ def focal_questions(count: int) -> type[FocalQuestionsBase]:
 
 
 class Insight(Answer):
-    question: int = Field(ge=1, description="which question it answers")
-    text: str = Field(min_length=2, max_length=300)
-    evidence: list[int] = Field(max_length=10, description="numbers of supporting statements")
-    importance: int = Rating
+    question: int = Field(description="which question it answers")
+    text: str = Field(min_length=2, max_length=200)
+    evidence: list[int] = Field(max_length=5, description="numbers of supporting statements")
+    importance: Rating
 
 
 class InsightsAnswer(Answer):
