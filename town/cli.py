@@ -24,9 +24,11 @@ from town.record.export import RunData, export
 from town.record.timeline import timeline
 from town.scenario import Scenario, ScenarioError, check_places, load_scenario
 from town.sim import Simulation, TickRecord
+from town.viewer.errors import ViewerError
 from town.world import MapError, load_town
 
 SAVES = Path("saves")
+SPEEDS = ("1x", "2x", "5x", "10x", "max")
 EXIT_BAD_INPUT = 2
 
 
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.command(args)
-    except (ScenarioError, MapError, BackendError, RunError, FileExistsError) as err:
+    except (ScenarioError, MapError, BackendError, RunError, ViewerError, FileExistsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # the reader went away (`town replay ... | head`): not an error
@@ -59,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     run.add_argument("--save", type=Path, help="run folder (default: saves/SCENARIO-DATE)")
     run.add_argument("--no-save", action="store_true", help="do not write a run folder")
+    run.add_argument("--speed", choices=SPEEDS, default="2x", help="window: starting speed")
+    run.add_argument("--paused", action="store_true", help="window: start paused")
     run.set_defaults(command=cmd_run)
 
     ask = commands.add_parser(
@@ -100,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the timeline (time, agent, place, action, utterance)",
     )
+    replay.add_argument("--speed", choices=SPEEDS, default="2x", help="starting speed")
     replay.set_defaults(command=cmd_replay)
 
     out = commands.add_parser(
@@ -133,40 +138,69 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if end <= scenario.town.start:
         raise ScenarioError(f"--until {end} is not after the start {scenario.town.start}")
-    if not args.headless:
-        print("(the live viewer is not built yet: running headless)", file=sys.stderr)
     spec = spec_from_args(args)
     with open_model(
         spec, max_in_flight=scenario.config.max_in_flight, seed=seed, rules=scripted_rules()
     ) as stack:
         sim = Simulation(scenario, town, stack, seed=seed)
-        folder = None
-        if not args.no_save:
-            folder = _new_run_folder(args, scenario, sim, spec.kind, stack.model_name)
+        folder = None if args.no_save else _new_run_folder(args, scenario)
         print(f"Model: {stack.description}", file=sys.stderr)
-        total = sim.clock.tick_of(end) - sim.tick
-        bar = Progress(sim, total)
-        sim.observers.append(bar)
-        stop = _stop_on_signals(sim)
+
+        def attach(sim: Simulation) -> None:
+            """The run file, written by the simulation's own thread (SQLite wants that)."""
+            if folder is not None:
+                record(sim, folder, args, scenario, spec.kind, stack.model_name)
+
         began = time.perf_counter()
+        stop = _stop_on_signals(sim)
         try:
-            sim.run(until=end)
+            if args.headless:
+                attach(sim)
+                headless(sim, end)
+            else:
+                from town.viewer import run_live  # pygame only when a window is wanted
+
+                run_live(
+                    sim,
+                    title=f"generative-town: {args.scenario.stem}",
+                    until=end,
+                    prepare=attach,
+                    speed=args.speed,
+                    paused=args.paused,
+                )
         finally:
-            wall = time.perf_counter() - began
-            bar.close()
-            sim.close()
             stop()
+        wall = time.perf_counter() - began
     print(summary(sim, scenario.town.start, wall, folder))
     return 0
 
 
-def _new_run_folder(
-    args: argparse.Namespace, scenario: Scenario, sim: Simulation, backend: str, model: str
-) -> RunFolder:
-    """The run folder, its recorder watching the simulation and the model's every call."""
+def headless(sim: Simulation, end: dt.datetime) -> None:
+    """Run to `end` with a progress bar; the simulation is closed however it ends."""
+    bar = Progress(sim, sim.clock.tick_of(end) - sim.tick)
+    sim.observers.append(bar)
+    try:
+        sim.run(until=end)
+    finally:
+        bar.close()
+        sim.close()
+
+
+def _new_run_folder(args: argparse.Namespace, scenario: Scenario) -> RunFolder:
     now = dt.datetime.now()
     path = args.save or SAVES / f"{args.scenario.stem}-{now:%Y%m%d-%H%M%S}"
-    folder = RunFolder.create(path, args.scenario, scenario.map_path)
+    return RunFolder.create(path, args.scenario, scenario.map_path)
+
+
+def record(
+    sim: Simulation,
+    folder: RunFolder,
+    args: argparse.Namespace,
+    scenario: Scenario,
+    backend: str,
+    model: str,
+) -> None:
+    """The run file's recorder, watching the simulation and the model's every call."""
     meta = {
         "scenario": args.scenario.name,
         "seed": sim.seed,
@@ -174,13 +208,12 @@ def _new_run_folder(
         "model": model,
         "start": scenario.town.start.isoformat(sep=" "),
         "agents": len(sim.agents),
-        "created": now.isoformat(timespec="seconds"),
+        "created": dt.datetime.now().isoformat(timespec="seconds"),
     }
     recorder = Recorder(folder, sim, meta)
     sim.observers.append(recorder)
     if sim.llm.recorder is not None:
         sim.llm.recorder.observer = recorder.record_call
-    return folder
 
 
 def cmd_interview(args: argparse.Namespace) -> int:
@@ -212,7 +245,10 @@ def cmd_whisper(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     folder = RunFolder.open(args.save)
     if not args.headless:
-        print("(the viewer is not built yet: printing the timeline)", file=sys.stderr)
+        from town.viewer import run_replay  # pygame only when a window is wanted
+
+        run_replay(folder.path, speed=args.speed)
+        return 0
     world = load_town(load_scenario(folder.scenario).map_path).world
     for line in timeline(RunData(folder), world):
         print(line)

@@ -18,15 +18,12 @@ import pygame
 
 from town.sim import Simulation
 from town.viewer.app import DEFAULT_SPEED, Viewer, speed_of
+from town.viewer.errors import ViewerError
 from town.viewer.replay import Recording, ReplayPlayer
 from town.viewer.runner import SimRunner
 
 log = logging.getLogger(__name__)
 SWITCH_INTERVAL = 0.002  # seconds a thread may hold the interpreter when another waits
-
-
-class ViewerError(RuntimeError):
-    """No window could be opened (no display, no video driver): the message says what to do."""
 
 
 def _open_error(err: pygame.error) -> ViewerError:

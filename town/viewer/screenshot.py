@@ -16,6 +16,7 @@ from pathlib import Path
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # before pygame starts: no window needed
 
 from memory import HashingEmbedder
+from town.agents.state import Status
 from town.clock import parse_time
 from town.llm import ScriptedModel
 from town.mind import scripted_rules
@@ -26,13 +27,15 @@ from town.viewer.runner import SimRunner
 from town.world import load_town
 
 SCENARIO = ASSETS / "scenarios" / "the_ville_25.toml"
-MOMENT = "2023-02-13 13:30"  # after lunch: the cafe is busy and people talk
+MOMENT = "2023-02-13 13:00"  # after lunch: the cafe is busy and people talk
+CROWD = 8  # people in the picture around a conversation
 MAX_SIZE = 1_000_000  # bytes: the README's picture stays small
 FRAMES = 30
 
 
 def busy_town(scenario_path: Path, moment: dt.datetime, limit_hours: float = 3) -> Simulation:
-    """The simulation at `moment`, then on until a conversation has a few lines."""
+    """The simulation at `moment`, then on until a conversation goes on among a crowd (or,
+    after `limit_hours`, any conversation)."""
     scenario = load_scenario(scenario_path)
     town = load_town(scenario.map_path)
     check_places(scenario, town)
@@ -40,19 +43,38 @@ def busy_town(scenario_path: Path, moment: dt.datetime, limit_hours: float = 3) 
     sim = Simulation(scenario, town, model, embedder=HashingEmbedder())
     sim.run(until=moment)
     give_up = sim.tick + int(limit_hours * sim.clock.ticks_per_hour)
-    while sim.tick < give_up and not _lively(sim):
+    while sim.tick < give_up and _crowd(sim) < CROWD:
+        sim.step()
+    while not sim.talks and sim.tick < give_up + sim.clock.ticks_per_hour:
         sim.step()
     return sim
 
 
-def _lively(sim: Simulation) -> bool:
-    return any(len(talk.lines) >= 2 for talk in sim.talks.values())
+def _crowd(sim: Simulation) -> int:
+    """How many people are awake in the picture around the best conversation under way."""
+    return max((_around(sim, s) for s in _speakers(sim)), default=0)
+
+
+def _speakers(sim: Simulation) -> list[str]:
+    """Who spoke last in each conversation that has gone back and forth."""
+    return [t.lines[-1].speaker for t in sim.talks.values() if len(t.lines) >= 2]
+
+
+def _around(sim: Simulation, name: str) -> int:
+    x, y = sim.by_name[name].state.tile
+    return sum(
+        1
+        for a in sim.agents
+        if abs(a.state.tile[0] - x) <= 13
+        and abs(a.state.tile[1] - y) <= 10
+        and a.state.status is not Status.ASLEEP
+    )
 
 
 def _speaker(sim: Simulation) -> str | None:
-    """Someone in the biggest conversation under way."""
-    talks = sorted(sim.talks.values(), key=lambda t: (-len(t.people), t.id))
-    return talks[0].lines[-1].speaker if talks and talks[0].lines else None
+    """The speaker with the most people around."""
+    speakers = _speakers(sim) or [t.lines[-1].speaker for t in sim.talks.values() if t.lines]
+    return max(speakers, key=lambda s: (_around(sim, s), s), default=None)
 
 
 def render(sim: Simulation, path: Path, size: tuple[int, int] = (1280, 800)) -> Path:

@@ -1,0 +1,156 @@
+"""The simulation's own thread: pacing, commands, snapshots, a slow model, and a clean end."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support import simulate
+from tests.viewer.viewing import Stalled, frames_until, record_to, viewer_on, wait_for
+from town.llm import ScriptedModel
+from town.mind import scripted_rules
+from town.scenario import Scenario
+from town.sim import Simulation, TickRecord
+from town.viewer.runner import SimRunner
+from town.world import Town
+
+
+def test_ticks_keep_to_the_speed(talking: Simulation) -> None:
+    sim = talking
+    runner = SimRunner(sim, speed=5 * sim.clock.seconds_per_tick)  # five ticks a second
+    start = sim.tick
+    runner.start()
+    try:
+        wait_for(lambda: runner.snapshot.tick >= start + 2)
+        began, first = time.monotonic(), runner.snapshot.tick
+        wait_for(lambda: runner.snapshot.tick >= first + 5)
+        # Never faster than the speed (a slow machine may be slower: no upper bound here).
+        assert time.monotonic() - began >= 0.8
+    finally:
+        assert runner.stop()
+
+
+def test_paused_means_no_ticks_but_commands_still_run(talking: Simulation) -> None:
+    runner = SimRunner(talking, paused=True)
+    runner.start()
+    try:
+        tick = runner.snapshot.tick
+        name = talking.agents[0].name
+        answer = runner.interview(name, "How are you?").result(timeout=20)
+        assert isinstance(answer, str) and answer
+        assert runner.whisper(name, "Remember to water the plants").result(timeout=20) is None
+        with pytest.raises(KeyError):
+            runner.whisper("Nobody Atall", "hello").result(timeout=20)
+        assert runner.call(lambda sim: sim.tick).result(timeout=20) == tick
+        assert runner.snapshot.tick == tick
+    finally:
+        assert runner.stop()
+
+
+def test_snapshots_are_copies_the_window_cannot_change(talking: Simulation) -> None:
+    runner = SimRunner(talking)
+    snapshot = runner.snapshot
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        snapshot.agents[0].tile = (0, 0)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        snapshot.objects["x"] = "y"  # type: ignore[index]
+    assert snapshot.details is None  # details only for the selected agent
+    runner.select(talking.agents[1].name)
+    runner.publish()
+    assert runner.snapshot.details is not None
+    assert runner.snapshot.details.name == talking.agents[1].name
+    talking.step()
+    assert snapshot.tick == runner.snapshot.tick  # the old snapshot did not move with the sim
+
+
+def test_the_run_ends_at_until_and_stays_open(town: Town, ville3: Scenario) -> None:
+    sim = simulate(ville3, town)
+    until = sim.clock.at(30)
+    runner = SimRunner(sim, speed=None, until=until)
+    runner.start()
+    try:
+        wait_for(lambda: runner.snapshot.ended)
+        assert runner.snapshot.tick == 30
+        assert runner.paused and runner.alive
+        runner.step_once()  # past the end: nothing happens
+        assert runner.call(lambda s: s.tick).result(timeout=10) == 30
+    finally:
+        assert runner.stop()
+
+
+def test_the_window_keeps_drawing_while_the_model_stalls(
+    town: Town, ville25: Scenario, tmp_path: Path
+) -> None:
+    model = Stalled(ScriptedModel(scripted_rules(), seed=3))
+    sim = simulate(ville25, town, model=model, start=dt.datetime(2023, 2, 13, 8, 0))
+    runner = SimRunner(sim, speed=None, prepare=record_to(tmp_path / "run", sim))
+    viewer = viewer_on(runner)
+    runner.start()
+    try:
+        frames_until(viewer, lambda: runner.thinking and runner.in_flight > 0)
+        longest = 0.0
+        for _ in range(30):
+            began = time.perf_counter()
+            viewer.frame()
+            longest = max(longest, time.perf_counter() - began)
+        assert longest < 0.25  # frames come while every agent waits on the model
+        assert runner.thinking  # still waiting: the model never answers
+    finally:
+        began = time.monotonic()
+        assert runner.stop(timeout=10)  # the requests in flight are cancelled
+    assert time.monotonic() - began < 5
+    assert runner.error is None
+    assert not runner.alive
+    db = sqlite3.connect(tmp_path / "run" / "run.sqlite")
+    ended = json.loads(db.execute("SELECT value FROM meta WHERE key = 'ended'").fetchone()[0])
+    last = db.execute("SELECT MAX(tick) FROM checkpoints").fetchone()[0]
+    db.close()
+    assert ended["tick"] == last == sim.tick  # the final checkpoint: the tick that was cut off
+
+
+def test_closing_writes_the_final_checkpoint(talking: Simulation, tmp_path: Path) -> None:
+    start = talking.tick
+    runner = SimRunner(talking, speed=None, prepare=record_to(tmp_path / "run", talking))
+    runner.start()
+    wait_for(lambda: runner.snapshot.tick > start + 30)
+    assert runner.stop()
+    db = sqlite3.connect(tmp_path / "run" / "run.sqlite")
+    last = db.execute("SELECT MAX(tick) FROM checkpoints").fetchone()[0]
+    rows = db.execute("SELECT COUNT(*) FROM ticks").fetchone()[0]
+    db.close()
+    assert last == talking.tick > start + 30 and rows > 0
+
+
+def test_a_failing_simulation_is_reported_not_hidden(talking: Simulation) -> None:
+    class Broken:
+        def on_tick(self, sim: Simulation, record: TickRecord) -> None:
+            raise RuntimeError("the recorder's disk is full")
+
+    talking.observers.append(Broken())
+    runner = SimRunner(talking, speed=None)
+    viewer = viewer_on(runner)
+    runner.start()
+    frames_until(viewer, lambda: not runner.alive)
+    assert isinstance(runner.error, RuntimeError)
+    viewer.frame()
+    assert "disk is full" in viewer.notice.message and not viewer.closed
+    assert runner.snapshot.ended
+    assert runner.stop()
+    assert runner.call(lambda sim: sim.tick).cancelled()
+
+
+def test_a_stop_from_outside_closes_the_window(talking: Simulation) -> None:
+    runner = SimRunner(talking, speed=None)
+    viewer = viewer_on(runner)
+    runner.start()
+    frames_until(viewer, lambda: runner.snapshot.tick > talking.tick - 1)
+    talking.running = False  # what the CLI's Ctrl-C handler does
+    frames_until(viewer, lambda: viewer.closed)
+    assert runner.error is None
+    assert runner.stop()
