@@ -163,7 +163,7 @@ def test_places_are_enums_from_what_the_agent_knows(town, ville3) -> None:
 
 @pytest.fixture(scope="module")
 def social_day(town, ville25):
-    model = Recording()
+    model = Recording(seed=ville25.town.seed)
     sim = simulate(ville25, town, model=model)
     talks: list[Conversation] = []
 

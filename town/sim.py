@@ -408,7 +408,7 @@ class Simulation:
             self._say(agent, talk, decision.line, record)
             if decision.end_talk:
                 self._end_talk(talk, record)
-        elif decision.talk_to and decision.line:
+        elif decision.talk_to:
             self._start_talk(agent, decision.talk_to, decision.line, record)
         talk = self.talks.get(self.talk_of.get(agent.name, -1))
         if talk is not None and len(talk.lines) >= self.config.conversation_max_turns:
@@ -422,9 +422,12 @@ class Simulation:
         agent.state.utterance = line
         record.utterances[agent.name] = line
 
-    def _start_talk(self, agent: Agent, other_name: str, line: str, record: TickRecord) -> None:
+    def _start_talk(
+        self, agent: Agent, other_name: str, line: str | None, record: TickRecord
+    ) -> None:
         """Start a conversation, or join the one the other is in; refused when the other has
-        gone, fallen asleep, or is busy since the decision was taken."""
+        gone, fallen asleep, or is busy since the decision was taken. Without an opening line
+        the one who starts it speaks first, next tick."""
         other = self.by_name.get(other_name)
         if other is None or other is agent or agent.name in self.talk_of or self._busy(other_name):
             return
@@ -442,10 +445,11 @@ class Simulation:
             self.talk_of[other_name] = talk.id
             other.state.status = Status.TALKING
         else:
-            talk.people.append(agent.name)
+            talk.people.append(agent.name)  # a group conversation: it waits for its turn
         self.talk_of[agent.name] = talk.id
         agent.state.status = Status.TALKING
-        self._say(agent, talk, line, record)
+        if line:
+            self._say(agent, talk, line, record)
 
     def _end_talk(self, talk: Conversation, record: TickRecord) -> None:
         talk.ended = self.tick

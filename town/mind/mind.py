@@ -312,9 +312,9 @@ class Mind:
             if others_busy(other) or not self.can_talk_with(other, situation.tick):
                 other = None  # may still react to what they do, but not talk
         answer = await react(self, model, situation, event, other)
-        if answer.decision == "talk" and other is not None:
-            return Decision(talk_to=other, line=(answer.opening or "").strip())
-        if answer.decision == "react":
+        if answer.talk and other is not None:
+            return Decision(talk_to=other, line=answer.opening.strip() or None)
+        if answer.change_plans:
             self.pending.replan = f"{answer.reason.strip() or event.description}"
         return Decision()
 

@@ -34,18 +34,20 @@ async def react(
             "relationship": relationship,
             "place_public": situation.public_place,
         },
-        fallback=lambda: ReactAnswer(decision="continue", reason="no answer"),
+        fallback=lambda: ReactAnswer(talk=False, change_plans=False, reason="no answer"),
         max_tokens=160,
         time=f"{situation.now:%H:%M}",
         doing=situation.doing,
         event=event.description,
-        other=other or "anyone",
+        question=f"Would {mind.persona.first_name} start a conversation with {other} now?"
+        if other
+        else f"Does this change {mind.persona.first_name}'s plans? (There is no one to talk "
+        "to about it: talk is false.)",
         relationship=f"What {mind.persona.first_name} thinks of {other}: {relationship}"
         if relationship
         else "",
         memories=bullet_list(memories),
     )
-    if answer.decision == "talk" and (other is None or not (answer.opening or "").strip()):
-        # Talking needs someone to talk to and something to say.
-        return ReactAnswer(decision="continue", reason=answer.reason)
+    if answer.talk and other is None:
+        return answer.model_copy(update={"talk": False})  # nobody to talk to
     return answer

@@ -282,14 +282,19 @@ def _importance(text: str) -> int:
 def react(request: Request, rng: random.Random) -> dict[str, Any]:
     facts = request.facts
     if facts["kind"] == "world":
-        return {"decision": "react", "reason": facts["event"], "opening": None}
+        return {"talk": False, "opening": "", "change_plans": True, "reason": facts["event"]}
     other = facts.get("other")
     if other and rng.random() < (0.35 if facts["place_public"] else 0.2):
         news = _news(facts["memories"])
         hello = f"Hi {other.split()[0]}!"
         opening = f"{hello} Did you hear? {news}" if news else f"{hello} How are you today?"
-        return {"decision": "talk", "reason": "to catch up", "opening": opening[:200]}
-    return {"decision": "continue", "reason": "busy", "opening": None}
+        return {
+            "talk": True,
+            "opening": opening[:200],
+            "change_plans": False,
+            "reason": "to catch up",
+        }
+    return {"talk": False, "opening": "", "change_plans": False, "reason": "busy"}
 
 
 def converse(request: Request, rng: random.Random) -> dict[str, Any]:

@@ -78,9 +78,13 @@ def ratings(count: int) -> type[RatingsBase]:
 
 
 class ReactAnswer(Answer):
-    decision: Literal["continue", "react", "talk"]
+    """Asked as yes/no questions, as the paper does: small models answer those sensibly where
+    a three-way choice gets them stuck on its first option."""
+
+    talk: bool
+    opening: str = Field("", max_length=200, description="the first line, if talking")
+    change_plans: bool
     reason: str = Field(max_length=200)
-    opening: str | None = Field(None, max_length=200, description="the first line, if talking")
 
 
 class SpeakAnswer(Answer):
