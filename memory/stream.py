@@ -416,6 +416,11 @@ class MemoryStream:
 
     # ---- persistence -----------------------------------------------------------------------
 
+    @property
+    def has_pending(self) -> bool:
+        """Whether storage has anything to catch up on (cheap: asked every tick)."""
+        return self._written < self._n or bool(self._touched)
+
     def pending_writes(self) -> PendingWrites:
         """A snapshot of what storage has not seen; hand it back to `mark_written` once the
         transaction that wrote it has committed."""

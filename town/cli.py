@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import logging
 import os
 import signal
@@ -18,9 +19,13 @@ from town.clock import parse_time
 from town.llm.check import add_check_command
 from town.llm.scripted import ScriptedModel
 from town.llm.select import BackendError, add_llm_arguments, open_model, spec_from_args
+from town.llm.stack import Stack
 from town.mind import scripted_rules
 from town.record import Recorder, RunError, RunFolder, open_run
 from town.record.export import RunData, export
+from town.record.fork import fork
+from town.record.reenact import resimulate
+from town.record.resume import reopen
 from town.record.timeline import timeline
 from town.scenario import Scenario, ScenarioError, check_places, load_scenario
 from town.sim import Simulation, TickRecord
@@ -64,6 +69,44 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--speed", choices=SPEEDS, default="2x", help="window: starting speed")
     run.add_argument("--paused", action="store_true", help="window: start paused")
     run.set_defaults(command=cmd_run)
+
+    resume = commands.add_parser(
+        "resume",
+        help="go on with a saved run, from its last committed tick",
+        description="Go on with a saved run, however it ended (even killed): its last "
+        "committed ticks are re-enacted from the recorded answers, then it runs live.",
+    )
+    resume.add_argument("save", type=Path, help="a run folder")
+    resume.add_argument("--headless", action="store_true", help="no window: a progress bar")
+    add_llm_arguments(resume, default="the run's own")
+    resume.add_argument("--until", type=_time, help="go on to this game time")
+    resume.add_argument("--hours", type=float, help="go on for this many game hours")
+    resume.add_argument("--speed", choices=SPEEDS, default="2x", help="window: starting speed")
+    resume.add_argument("--paused", action="store_true", help="window: start paused")
+    resume.set_defaults(command=cmd_resume)
+
+    split = commands.add_parser(
+        "fork",
+        help="start a new run from a saved run's state at a moment",
+        description="Start a new run folder from a saved run's state at a moment, with "
+        "events added if wished; the source is only read. Go on with `town resume`.",
+    )
+    split.add_argument("save", type=Path, help="the source run folder")
+    split.add_argument("--at", type=_time, required=True, help='"2023-02-13 12:00"')
+    split.add_argument("--to", type=Path, required=True, help="the new run folder")
+    split.add_argument(
+        "--overlay", type=Path, help="a TOML file of [[events]] to add, as in a scenario"
+    )
+    split.set_defaults(command=cmd_fork)
+
+    resim = commands.add_parser(
+        "resim",
+        help="re-run a saved run on its recorded answers and check it is identical",
+        description="Re-run a saved run from its start with only its recorded model answers "
+        "and check that every tick is identical; reports the first difference (exit status 1).",
+    )
+    resim.add_argument("save", type=Path, help="a run folder")
+    resim.set_defaults(command=cmd_resim)
 
     ask = commands.add_parser(
         "interview",
@@ -133,46 +176,134 @@ def cmd_run(args: argparse.Namespace) -> int:
     town = load_town(scenario.map_path)
     check_places(scenario, town)
     seed = scenario.town.seed if args.seed is None else args.seed
-    end = args.until or (
-        scenario.town.start + dt.timedelta(hours=args.hours) if args.hours else scenario.end
-    )
-    if end <= scenario.town.start:
-        raise ScenarioError(f"--until {end} is not after the start {scenario.town.start}")
+    end = _end(args, scenario.town.start) or scenario.end
     spec = spec_from_args(args)
     with open_model(
         spec, max_in_flight=scenario.config.max_in_flight, seed=seed, rules=scripted_rules()
     ) as stack:
         sim = Simulation(scenario, town, stack, seed=seed)
         folder = None if args.no_save else _new_run_folder(args, scenario)
-        print(f"Model: {stack.description}", file=sys.stderr)
-
-        def attach(sim: Simulation) -> None:
-            """The run file, written by the simulation's own thread (SQLite wants that)."""
-            if folder is not None:
-                record(sim, folder, args, scenario, spec.kind, stack.model_name)
-
-        began = time.perf_counter()
-        stop = _stop_on_signals(sim)
-        try:
-            if args.headless:
-                attach(sim)
-                headless(sim, end)
-            else:
-                from town.viewer import run_live  # pygame only when a window is wanted
-
-                run_live(
-                    sim,
-                    title=f"generative-town: {args.scenario.stem}",
-                    until=end,
-                    prepare=attach,
-                    speed=args.speed,
-                    paused=args.paused,
-                )
-        finally:
-            stop()
-        wall = time.perf_counter() - began
-    print(summary(sim, scenario.town.start, wall, folder))
+        meta = {
+            "scenario": args.scenario.name,
+            "scenario_sha256": hashlib.sha256(args.scenario.read_bytes()).hexdigest(),
+            "seed": sim.seed,
+            "backend": spec.kind,
+            "model": stack.model_name,
+            "start": scenario.town.start.isoformat(sep=" "),
+            "until": end.isoformat(sep=" "),
+            "agents": len(sim.agents),
+            "created": dt.datetime.now().isoformat(timespec="seconds"),
+        }
+        go(sim, stack, folder, meta, end, args, title=args.scenario.stem)
     return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    folder = RunFolder.open(args.save)
+    meta = folder.meta()
+    sim = reopen(folder)
+    until = meta.get("until")
+    end = _end(args, sim.now) or (dt.datetime.fromisoformat(until) if until else sim.now)
+    if end <= sim.now:
+        raise RunError(
+            f"{folder.path} has run to {sim.now:%Y-%m-%d %H:%M}, its end; "
+            "to go on, give --hours or --until"
+        )
+    args.llm = args.llm or meta.get("backend")  # the run's own model, unless told otherwise
+    spec = spec_from_args(args)
+    with open_model(
+        spec, max_in_flight=sim.config.max_in_flight, seed=sim.seed, rules=scripted_rules()
+    ) as stack:
+        sim.use_model(stack)
+        resumed = {
+            "tick": sim.tick,
+            "backend": spec.kind,
+            "model": stack.model_name,
+            "wall": dt.datetime.now().isoformat(timespec="seconds"),
+        }
+        go(
+            sim,
+            stack,
+            folder,
+            {"until": end.isoformat(sep=" "), "resumed": resumed},
+            end,
+            args,
+            title=folder.path.name,
+        )
+    return 0
+
+
+def cmd_fork(args: argparse.Namespace) -> int:
+    folder, sim = fork(RunFolder.open(args.save), args.at, args.to, args.overlay)
+    print(
+        f"{folder.path}: {len(sim.agents)} agents at {sim.now:%Y-%m-%d %H:%M} from {args.save}"
+        f"{f', with the events of {args.overlay}' if args.overlay else ''}; "
+        f"go on with: town resume {folder.path} --hours N"
+    )
+    return 0
+
+
+def cmd_resim(args: argparse.Namespace) -> int:
+    folder = RunFolder.open(args.save)
+    total = folder.meta().get("committed", 0) + 1
+    bar = tqdm(total=total, unit="tick", mininterval=0.5, dynamic_ncols=True)
+    try:
+        verdict = resimulate(folder, progress=lambda sim, record: bar.update(1))
+    finally:
+        bar.close()
+    print(f"{folder.path}: {verdict}")
+    return 0 if verdict.identical else 1
+
+
+def _end(args: argparse.Namespace, now: dt.datetime) -> dt.datetime | None:
+    """The end --until or --hours asks for, if either; refuses one that is not ahead."""
+    if args.until and args.hours:
+        raise ScenarioError("give --until or --hours, not both")
+    end = args.until or (now + dt.timedelta(hours=args.hours) if args.hours else None)
+    if end is not None and end <= now:
+        raise ScenarioError(f"--until {end} is not after {now}")
+    return end
+
+
+def go(
+    sim: Simulation,
+    stack: Stack,
+    folder: RunFolder | None,
+    meta: dict[str, object],
+    end: dt.datetime,
+    args: argparse.Namespace,
+    title: str,
+) -> None:
+    """Run `sim` to `end`, in the window or headless, recorded into `folder` if one is given;
+    then print what happened."""
+    print(f"Model: {stack.description}", file=sys.stderr)
+    start = sim.now
+
+    def attach(sim: Simulation) -> None:
+        """The run file, written by the simulation's own thread (SQLite wants that)."""
+        if folder is not None:
+            record(sim, folder, meta)
+
+    began = time.perf_counter()
+    stop = _stop_on_signals(sim)
+    try:
+        if args.headless:
+            attach(sim)
+            headless(sim, end)
+        else:
+            from town.viewer import run_live  # pygame only when a window is wanted
+
+            run_live(
+                sim,
+                title=f"generative-town: {title}",
+                until=end,
+                prepare=attach,
+                speed=args.speed,
+                paused=args.paused,
+            )
+    finally:
+        stop()
+    print(summary(sim, start, time.perf_counter() - began, folder))
 
 
 def headless(sim: Simulation, end: dt.datetime) -> None:
@@ -192,40 +323,25 @@ def _new_run_folder(args: argparse.Namespace, scenario: Scenario) -> RunFolder:
     return RunFolder.create(path, args.scenario, scenario.map_path)
 
 
-def record(
-    sim: Simulation,
-    folder: RunFolder,
-    args: argparse.Namespace,
-    scenario: Scenario,
-    backend: str,
-    model: str,
-) -> None:
+def record(sim: Simulation, folder: RunFolder, meta: dict[str, object]) -> Recorder:
     """The run file's recorder, watching the simulation and the model's every call."""
-    meta = {
-        "scenario": args.scenario.name,
-        "seed": sim.seed,
-        "backend": backend,
-        "model": model,
-        "start": scenario.town.start.isoformat(sep=" "),
-        "agents": len(sim.agents),
-        "created": dt.datetime.now().isoformat(timespec="seconds"),
-    }
     recorder = Recorder(folder, sim, meta)
     sim.observers.append(recorder)
     if sim.llm.recorder is not None:
         sim.llm.recorder.observer = recorder.record_call
+    return recorder
 
 
 def cmd_interview(args: argparse.Namespace) -> int:
     folder = RunFolder.open(args.save)
     with open_model(spec_from_args(args), rules=scripted_rules()) as stack:
         sim = open_run(folder, stack)
-        try:
-            answer = sim.interview(args.agent, args.question, remember=args.remember)
-        except KeyError as err:
-            raise RunError(str(err.args[0])) from None
-    if args.remember:
-        Recorder(folder, sim, {}).on_end(sim)
+        _check_agent(sim, args.agent)
+        # Remembered, the interview is part of the run: recorded, and applied again on resume.
+        recorder = record(sim, folder, {}) if args.remember else None
+        answer = sim.interview(args.agent, args.question, remember=args.remember)
+        if recorder is not None:
+            recorder.on_end(sim)
     print(f"{args.agent} ({sim.now:%Y-%m-%d %H:%M}): {answer}")
     return 0
 
@@ -233,13 +349,17 @@ def cmd_interview(args: argparse.Namespace) -> int:
 def cmd_whisper(args: argparse.Namespace) -> int:
     folder = RunFolder.open(args.save)
     sim = open_run(folder, ScriptedModel())  # a whisper asks no model anything
-    try:
-        sim.whisper(args.agent, args.text)
-    except KeyError as err:
-        raise RunError(str(err.args[0])) from None
-    Recorder(folder, sim, {}).on_end(sim)
+    _check_agent(sim, args.agent)
+    recorder = record(sim, folder, {})
+    sim.whisper(args.agent, args.text)
+    recorder.on_end(sim)
     print(f"{args.agent} will hear it when the run goes on ({sim.now:%Y-%m-%d %H:%M}).")
     return 0
+
+
+def _check_agent(sim: Simulation, name: str) -> None:
+    if name not in sim.by_name:
+        raise RunError(f"no agent named {name!r}; the agents are {', '.join(sim.by_name)}")
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

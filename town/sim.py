@@ -3,7 +3,9 @@
 Most ticks no agent needs the model. When some do, all of their requests of that tick run
 concurrently (under the cap on requests in flight), and their decisions are applied in the
 fixed order of the agents, so a run is deterministic for a seed and a sequence of answers.
-This module also holds the injection API: whispers, world events and interviews.
+This module also holds the injection API: whispers, world events, interviews and added
+events. Each is applied between ticks and handed to the observers' `on_inject`, so that a run
+file can apply it again at the same moment when the run is resumed or re-simulated.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from town.mind.converse import Conversation
 from town.mind.memories import AgentMemory
 from town.mind.mind import Decision, Mind, Situation
 from town.mind.spatial import KnownPlaces
-from town.scenario import ObjectStateEvent, Scenario, Whisper, WorldEvent
+from town.scenario import ObjectStateEvent, Scenario, ScenarioEvent, Whisper, WorldEvent
 from town.world import IDLE, ObjectStates, PathFinder, Town, Unreachable, places
 from town.world.events import Event
 from town.world.town import Tile
@@ -65,7 +67,9 @@ class TickRecord:
 
 
 class Observer(Protocol):
-    """Anything that watches a run (viewer, recorder, metrics); every hook is optional."""
+    """Anything that watches a run (viewer, recorder, metrics). Besides `on_tick`, an observer
+    may have `on_inject(sim, kind, fields)` (a whisper, world event, interview or added events,
+    applied before tick `sim.tick`) and `on_end(sim)`."""
 
     def on_tick(self, sim: Simulation, record: TickRecord) -> None: ...
 
@@ -103,6 +107,7 @@ class Simulation:
         self.running = False
         self.observers: list[Observer] = []
         self.think_failures = 0
+        self.injected = 0  # whispers, events and interviews applied so far (see `_injected`)
         self.unreachable = 0
         self.talks: dict[int, Conversation] = {}  # conversations under way, by id
         self.talk_of: dict[str, int] = {}  # agent -> the conversation it is in
@@ -110,7 +115,7 @@ class Simulation:
         self.next_talk = 0
         self.agents = self._make_agents()
         self.by_name = {a.name: a for a in self.agents}
-        self.due: list[tuple[int, str, dict[str, Any]]] = self._scheduled()
+        self.due: list[tuple[int, str, dict[str, Any]]] = self._due(scenario.events)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._object_tile: dict[str, Tile] = {}
         self._seed_memories()
@@ -170,10 +175,10 @@ class Simulation:
                 agent.mind.memory.note(text, MemoryKind.OBSERVATION, self.config.seed_importance)
         self._store_memories()
 
-    def _scheduled(self) -> list[tuple[int, str, dict[str, Any]]]:
+    def _due(self, events: list[ScenarioEvent]) -> list[tuple[int, str, dict[str, Any]]]:
         """Scenario events as plain data (tick, kind, fields), so a checkpoint holds them."""
         due = []
-        for event in self.scenario.events:
+        for event in events:
             tick = max(self.clock.tick_of(event.at), 0)
             if isinstance(event, Whisper):
                 due.append((tick, "whisper", {"agent": event.agent, "text": event.text}))
@@ -185,28 +190,79 @@ class Simulation:
         return sorted(due, key=lambda d: d[0])
 
     # -- talking to the town -----------------------------------------------------------------
+    # Call these between ticks (the viewer's runner and the CLI do).
 
     def whisper(self, name: str, text: str) -> None:
         """An inner voice for one agent: it becomes a memory and re-shapes its day."""
-        self._agent(name).mind.hear(text)
+        self._whisper(name, text)
+        self._injected("whisper", {"agent": name, "text": text})
 
     def world_event(self, place: str, text: str, minutes: int | None = None) -> None:
         """Something happens to an object ('on fire'); agents who see it may react."""
+        self._world_event(place, text, minutes)
+        self._injected("world_event", {"place": place, "text": text, "minutes": minutes})
+
+    def interview(self, name: str, question: str, remember: bool = False) -> str:
+        """Ask an agent anything; it answers in character from what it remembers. Even an
+        interview it does not remember changes the run a little (the memories it recalled
+        were accessed), so it is an injection like the others."""
+        answer = self._interview(name, question, remember)
+        self._injected("interview", {"agent": name, "question": question, "remember": remember})
+        return answer
+
+    def schedule(self, events: list[ScenarioEvent]) -> None:
+        """Add events to come (a fork's overlay), as if the scenario had named them."""
+        due = self._due(events)
+        self._add_due(due)
+        self._injected("schedule", {"due": [list(d) for d in due]})
+
+    def reapply(self, kind: str, fields: dict[str, Any]) -> None:
+        """An injection of a recorded run, applied again (re-simulation, resume, fork)."""
+        if kind == "whisper":
+            self._whisper(fields["agent"], fields["text"])
+        elif kind == "world_event":
+            self._world_event(fields["place"], fields["text"], fields["minutes"])
+        elif kind == "interview":
+            self._interview(fields["agent"], fields["question"], fields["remember"])
+        elif kind == "schedule":
+            self._add_due([(t, k, f) for t, k, f in fields["due"]])
+        else:
+            raise ValueError(f"unknown kind of injection {kind!r}")
+        self.injected += 1
+
+    def _injected(self, kind: str, fields: dict[str, Any]) -> None:
+        self.injected += 1
+        for observer in self.observers:
+            hook = getattr(observer, "on_inject", None)
+            if hook is not None:
+                hook(self, kind, fields)
+
+    def _whisper(self, name: str, text: str) -> None:
+        self._agent(name).mind.hear(text)
+
+    def _world_event(self, place: str, text: str, minutes: int | None) -> None:
         address = self.town.resolve(place)
         self.objects.set(address, text)
         if minutes:
             end = self.tick + self.clock.ticks(dt.timedelta(minutes=minutes))
-            self.due.append((end, "object_state", {"place": address, "state": IDLE}))
-            self.due.sort(key=lambda d: d[0])
+            self._add_due([(end, "object_state", {"place": address, "state": IDLE})])
 
-    def interview(self, name: str, question: str, remember: bool = False) -> str:
-        """Ask an agent anything; it answers in character from what it remembers."""
+    def _interview(self, name: str, question: str, remember: bool) -> str:
         agent = self._agent(name)
         answer = self._run(
             agent.mind.interview(self.meter, self._situation(agent), question, remember)
         )
         self._store_memories()
         return answer
+
+    def _add_due(self, due: list[tuple[int, str, dict[str, Any]]]) -> None:
+        self.due.extend(due)
+        self.due.sort(key=lambda d: d[0])  # stable: what was added first at a tick goes first
+
+    def use_model(self, model: Stack) -> None:
+        """Answer from another model from now on (a resumed run: recorded answers, then live)."""
+        self.llm = model
+        self.cap, self.meter = model.cap, model.meter
 
     def _agent(self, name: str) -> Agent:
         try:
@@ -217,10 +273,11 @@ class Simulation:
             ) from None
 
     def _happen(self, kind: str, fields: dict[str, Any]) -> None:
+        """A scheduled event comes due (the scenario's own: not an injection)."""
         if kind == "whisper":
-            self.whisper(fields["agent"], fields["text"])
+            self._whisper(fields["agent"], fields["text"])
         elif kind == "world_event":
-            self.world_event(fields["place"], fields["text"], fields["minutes"])
+            self._world_event(fields["place"], fields["text"], fields["minutes"])
         elif kind == "object_state":
             self.objects.set(self.town.resolve(fields["place"]), fields["state"])
 
@@ -323,14 +380,18 @@ class Simulation:
                 address, f"{places.last(address)} is {state}", self._tile_of(address), kind
             )
             by_arena.setdefault(places.parent(address), []).append(event)
-        signature = {arena: hash(tuple(events)) for arena, events in by_arena.items()}
+        # Text, not hash(): the view is part of a checkpoint, read by another process.
+        signature = {
+            arena: "\n".join(f"{e.subject}@{e.tile[0]},{e.tile[1]}:{e.description}" for e in events)
+            for arena, events in by_arena.items()
+        }
         total = 0
         for agent in self.agents:
             events = by_arena.get(agent.arena) if agent.arena else None
             if not events or agent.state.status is Status.ASLEEP:
                 agent.view = None
                 continue
-            view = (agent.arena, agent.state.tile, signature[agent.arena])
+            view = [agent.arena, list(agent.state.tile), signature[agent.arena]]
             if view == agent.view:
                 continue
             agent.view = view
@@ -540,11 +601,13 @@ class Simulation:
             "due": [list(d) for d in self.due],
             "talks": [t.get_state() for t in self.talks.values()],
             "next_talk": self.next_talk,
+            "injected": self.injected,
             "agents": {
                 a.name: {
                     "state": a.state.get_state(),
                     "target": list(a.target) if a.target else None,
                     "rng": _rng_state(a.rng),
+                    "view": a.view,
                     "mind": a.mind.get_state(),
                     **({"stream": a.mind.memory.stream.get_state()} if streams else {}),
                 }
@@ -560,6 +623,7 @@ class Simulation:
         self.talks = {t["id"]: Conversation.from_state(t) for t in data["talks"]}
         self.talk_of = {p: t.id for t in self.talks.values() for p in t.people}
         self.next_talk = data["next_talk"]
+        self.injected = data.get("injected", 0)
         for agent in self.agents:
             saved = data["agents"][agent.name]
             agent.state = AgentState.from_state(saved["state"])
@@ -568,7 +632,7 @@ class Simulation:
             if "stream" in saved:  # else the caller has restored the streams itself
                 agent.mind.memory.stream.set_state(saved["stream"])
             agent.mind.set_state(saved["mind"])
-            agent.view = None
+            agent.view = saved.get("view")
         self.ids.set_state(data["ids"])
 
 

@@ -19,7 +19,7 @@ class Agent:
     rng: random.Random  # the agent's own: its draws never depend on other agents
     target: Tile | None = None  # where its current action takes place
     arena: str | None = field(default=None)  # where it stands, refreshed each tick
-    view: tuple[object, ...] | None = None  # what it saw when it last looked (see _perceive)
+    view: list[object] | None = None  # what it saw when it last looked (see Simulation._perceive)
 
     @property
     def name(self) -> str:

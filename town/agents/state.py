@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -28,7 +28,8 @@ class Action:
     object_state: str | None = None  # what the object is while used: "brewing coffee"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Its fields are plain values: no need for asdict's deep copy (asked every tick).
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(slots=True)

@@ -31,9 +31,16 @@ class Request:
     fallback: Callable[[], BaseModel | str] | None = None
     max_tokens: int = 400
     temperature: float = 0.0
+    _key: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def key(self) -> str:
-        """A stable digest of what the model is asked (not who asks or when)."""
+        """A stable digest of what the model is asked (not who asks or when); computed once
+        (the cache, the recorder and a replayer all ask)."""
+        if self._key is None:
+            object.__setattr__(self, "_key", self._digest())
+        return self._key  # type: ignore[return-value]
+
+    def _digest(self) -> str:
         body = {
             "messages": [dict(m) for m in self.messages],
             "schema": json_schema(self.schema) if self.schema else None,

@@ -41,7 +41,9 @@ class ModelCall:
     model: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Its fields as a dict for json.dumps (shallow: asdict's deep copy costs more than
+        recording everything else)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ModelCall:
@@ -112,13 +114,20 @@ class Replayer:
         self.queues: dict[tuple[str | None, str, str], deque[ModelCall]] = {}
         for call in calls:
             self.queues.setdefault((call.agent, call.purpose, call.key), deque()).append(call)
+        self.misses = 0
 
     def __repr__(self) -> str:
-        return f"Replayer({sum(map(len, self.queues.values()))} calls left)"
+        return f"Replayer({self.left} calls left)"
+
+    @property
+    def left(self) -> int:
+        """Recorded calls not asked for (yet)."""
+        return sum(map(len, self.queues.values()))
 
     async def complete(self, request: Request) -> Reply:
         queue = self.queues.get((request.agent, request.purpose, request.key()))
         if not queue:
+            self.misses += 1
             raise ReplayMiss(
                 f"no recorded answer for the {request.purpose} request of {request.agent} at "
                 f"tick {request.tick}: the re-simulation asked something the recorded run did not"

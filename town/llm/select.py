@@ -66,13 +66,13 @@ def default_backend() -> str:
     return "local"
 
 
-def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
+def add_llm_arguments(parser: argparse.ArgumentParser, default: str | None = None) -> None:
     group = parser.add_argument_group("language model")
     group.add_argument(
         "--llm",
         metavar="BACKEND",
-        help=f"model backend: {', '.join(BACKENDS)} (default: local, or openai when "
-        "OPENAI_API_KEY or OPENAI_BASE_URL is set)",
+        help=f"model backend: {', '.join(BACKENDS)} (default: "
+        f"{default or 'local, or openai when OPENAI_API_KEY or OPENAI_BASE_URL is set'})",
     )
     group.add_argument(
         "--base-url",

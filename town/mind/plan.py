@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from memory import MemoryKind
@@ -63,7 +63,9 @@ class DayPlan:
         return {
             "day": self.day.isoformat(),
             "summary": self.summary,
-            "blocks": [asdict(b) for b in self.blocks],
+            "blocks": [
+                {"start": b.start, "end": b.end, "activity": b.activity} for b in self.blocks
+            ],
         }
 
     @classmethod

@@ -26,7 +26,7 @@ class RunData:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(f"file:{self.folder.database}?mode=ro", uri=True)
+        db = self.folder.reader()
         try:
             yield db
         finally:

@@ -1,15 +1,21 @@
 """The recorder: an observer that writes a run file as the run goes.
 
-Each tick is one transaction: its changes, the memories made in it (with their embeddings),
-and the model calls answered in it; a full checkpoint every game hour and at the end. A run
-killed at any moment keeps every tick it committed.
+It keeps each tick's changes, the memories made in it (with their embeddings) and the model
+calls answered in it; what people injected; a full checkpoint every game hour and at the end.
+
+Ticks are written in groups, one transaction each (a tick is never split between two): a group
+is committed once GROUP_SECONDS of wall time have passed since the last commit, at a
+checkpoint, an injection and the end. With a real model that is every tick that asked it
+something, while the scripted model's thousands of ticks a second do not each pay for a
+commit. A run killed at any moment keeps every tick committed; at most the last quarter of a
+second of work is made again when it is resumed.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -19,6 +25,8 @@ from town.record.runfile import RunFolder
 
 if TYPE_CHECKING:
     from town.sim import Simulation, TickRecord
+
+GROUP_SECONDS = 0.25
 
 
 class Recorder:
@@ -32,89 +40,94 @@ class Recorder:
         self.folder = folder
         self.db = folder.connect()
         self.every = checkpoint_every or sim.clock.ticks_per_hour
-        self.calls: list[dict[str, Any]] = []  # model calls since the last commit
+        self.ticks: list[tuple[int, str, dict[str, Any]]] = []  # not yet written
+        self.calls: list[dict[str, Any]] = []  # not yet written
         self.rows = 0
-        with self._transaction():
+        self.last: int | None = None  # the last tick run: meta's `committed` once written
+        self.since = time.monotonic()  # the last commit
+        with self._transaction(sim):
             store.create_tables(self.db, sim.embedder)
-            meta = {
-                **meta,
-                "embedder": sim.embedder.name,
-                "seconds_per_tick": sim.clock.seconds_per_tick,
-            }
-            self.db.executemany(
-                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                [(k, json.dumps(v)) for k, v in meta.items()],
+            self._meta(
+                **meta, embedder=sim.embedder.name, seconds_per_tick=sim.clock.seconds_per_tick
             )
-            pending = self._memories(sim)
             self._checkpoint(sim)
-        self._written(sim, pending)
 
     def record_call(self, call: Any) -> None:
         """For the model stack's recorder: a call to store with the tick it belongs to."""
-        self.calls.append(call.to_dict() if hasattr(call, "to_dict") else dataclasses.asdict(call))
+        self.calls.append(call.to_json())
 
     def on_tick(self, sim: Simulation, record: TickRecord) -> None:
-        with self._transaction():
-            if not record.empty():
-                self.db.execute(
-                    "INSERT OR REPLACE INTO ticks VALUES (?, ?, ?)",
-                    (record.tick, record.time.isoformat(sep=" "), json.dumps(changes_of(record))),
-                )
-                self.rows += 1
-            pending = self._memories(sim)
-            self._flush_calls()
-            if (record.tick + 1) % self.every == 0:
-                self._checkpoint(sim, at=record.tick + 1)
-        self._written(sim, pending)
+        if not record.empty():
+            self.ticks.append((record.tick, record.time.isoformat(sep=" "), changes_of(record)))
+        self.last = record.tick
+        checkpoint = (record.tick + 1) % self.every == 0
+        if checkpoint or time.monotonic() - self.since >= GROUP_SECONDS:
+            with self._transaction(sim):
+                if checkpoint:
+                    self._checkpoint(sim, at=record.tick + 1)
+
+    def on_inject(self, sim: Simulation, kind: str, fields: dict[str, Any]) -> None:
+        """A whisper, event or interview, committed at once with the model calls and memories
+        it made: a resumed run applies it again at the same moment."""
+        with self._transaction(sim):
+            self.db.execute(
+                "INSERT INTO injections VALUES (?, ?, ?, ?)",
+                (sim.injected, sim.tick, kind, json.dumps(fields)),
+            )
 
     def on_end(self, sim: Simulation) -> None:
-        with self._transaction():
-            pending = self._memories(sim)
-            self._flush_calls()
+        self.last = sim.tick - 1
+        with self._transaction(sim):
             self._checkpoint(sim)
-            self.db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('ended', ?)",
-                (
-                    json.dumps(
-                        {
-                            "tick": sim.tick,
-                            "time": sim.now.isoformat(sep=" "),
-                            "wall": dt.datetime.now().isoformat(timespec="seconds"),
-                        }
-                    ),
-                ),
-            )
-        self._written(sim, pending)
+            ended = {
+                "tick": sim.tick,
+                "time": sim.now.isoformat(sep=" "),
+                "wall": dt.datetime.now().isoformat(timespec="seconds"),
+            }
+            self._meta(ended=ended)
         self.db.close()
 
     # -- parts of a transaction --------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _transaction(self, sim: Simulation) -> Iterator[None]:
+        """One transaction: this, and everything the ticks since the last one left to keep."""
         self.db.execute("BEGIN")
         try:
             yield
+            self._store(sim)
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+        self.since = time.monotonic()
 
-    def _memories(self, sim: Simulation) -> list[Any]:
-        return [store.write_pending(self.db, a.mind.memory.stream) for a in sim.agents]
-
-    def _written(self, sim: Simulation, pending: list[Any]) -> None:
-        for agent, done in zip(sim.agents, pending, strict=True):
-            agent.mind.memory.stream.mark_written(done)
-
-    def _flush_calls(self) -> None:
+    def _store(self, sim: Simulation) -> None:
+        """The ticks' changes, new memories, last-access changes and model calls. The streams
+        count theirs as stored at once: if the transaction fails, the run ends with it."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO ticks VALUES (?, ?, ?)",
+            [(tick, time_, json.dumps(changes)) for tick, time_, changes in self.ticks],
+        )
+        self.rows += len(self.ticks)
+        self.ticks.clear()
+        for agent in sim.agents:
+            stream = agent.mind.memory.stream
+            if stream.has_pending:
+                stream.mark_written(store.write_pending(self.db, stream))
         self.db.executemany(
             "INSERT INTO model_calls (tick, agent, purpose, call) VALUES (?, ?, ?, ?)",
-            [
-                (c.get("tick"), c.get("agent"), c.get("purpose", "?"), json.dumps(c))
-                for c in self.calls
-            ],
+            [(c["tick"], c["agent"], c["purpose"], json.dumps(c)) for c in self.calls],
         )
         self.calls.clear()
+        if self.last is not None:
+            self._meta(committed=self.last)
+
+    def _meta(self, **values: Any) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [(k, json.dumps(v)) for k, v in values.items()],
+        )
 
     def _checkpoint(self, sim: Simulation, at: int | None = None) -> None:
         """The state before tick `at` runs (on_tick runs before the simulation's tick moves)."""

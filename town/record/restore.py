@@ -12,6 +12,7 @@ import numpy as np
 from memory import HashingEmbedder, SentenceTransformerEmbedder, store
 from memory.embed import Embedder
 from town.llm.base import LanguageModel
+from town.llm.stack import Stack
 from town.record.runfile import RunError, RunFolder
 from town.scenario import check_places, load_scenario
 from town.sim import Simulation
@@ -29,23 +30,28 @@ def embedder_named(name: str) -> Embedder:
 
 def open_run(folder: RunFolder, model: LanguageModel, tick: int | None = None) -> Simulation:
     """The run's simulation as of its latest checkpoint (or the latest at or before `tick`)."""
+    sim = new_simulation(folder, model)
+    db = folder.reader()
+    try:
+        restore(sim, db, tick)
+    finally:
+        db.close()
+    return sim
+
+
+def new_simulation(folder: RunFolder, model: LanguageModel | Stack) -> Simulation:
+    """The run's simulation at its start: its scenario, seed and embedder."""
     meta = folder.meta()
     scenario = load_scenario(folder.scenario)
     town = load_town(scenario.map_path)
     check_places(scenario, town)
-    sim = Simulation(
+    return Simulation(
         scenario,
         town,
         model,
         seed=meta.get("seed"),
         embedder=embedder_named(meta.get("embedder", SentenceTransformerEmbedder.name)),
     )
-    db = sqlite3.connect(f"file:{folder.database}?mode=ro", uri=True)
-    try:
-        restore(sim, db, tick)
-    finally:
-        db.close()
-    return sim
 
 
 def restore(sim: Simulation, db: sqlite3.Connection, tick: int | None = None) -> int:

@@ -1,7 +1,9 @@
 """A run on disk: a folder holding a copy of its scenario and one SQLite run file.
 
 The run file (WAL) holds the meta data, each tick's changes, every memory with its float32
-embedding, the model calls, and periodic full checkpoints. Plain rows and JSON only: a run
+embedding, the model calls, what people injected (whispers, world events, interviews) and
+periodic full checkpoints. Ticks in which nothing changed have no row; meta's `committed` is
+the last tick written. Plain rows and JSON only: a run
 file from a stranger is data, never code.
 """
 
@@ -13,6 +15,7 @@ import re
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 SCHEMA_VERSION = 1
 RUN_FILE = "run.sqlite"
@@ -38,6 +41,12 @@ SCHEMA = (
         call TEXT NOT NULL         -- JSON: request, answer, tokens, latency (never a key)
     )""",
     "CREATE INDEX IF NOT EXISTS model_calls_by_tick ON model_calls (tick)",
+    """CREATE TABLE IF NOT EXISTS injections (
+        seq INTEGER PRIMARY KEY,   -- 1, 2, ...: the simulation's `injected` count after it
+        tick INTEGER NOT NULL,     -- applied between tick - 1 and tick
+        kind TEXT NOT NULL,        -- whisper, world_event, interview, schedule
+        fields TEXT NOT NULL       -- JSON
+    )""",
 )
 
 
@@ -92,7 +101,7 @@ class RunFolder:
         if not folder.scenario.is_file():
             raise RunError(f"{path}: not a run folder (no {SCENARIO_COPY})")
         try:
-            db = sqlite3.connect(f"file:{folder.database}?mode=ro", uri=True)
+            db = folder.reader()
             try:
                 check = db.execute("PRAGMA quick_check").fetchone()[0]
                 version = db.execute(
@@ -124,8 +133,16 @@ class RunFolder:
         db.execute("COMMIT")
         return db
 
+    def reader(self) -> sqlite3.Connection:
+        """A read-only connection: reading a run never changes its folder. A run file with no
+        write-ahead log has no writer: opened as immutable, SQLite leaves no -wal and -shm
+        files behind (which a read-only reader of a WAL database otherwise does)."""
+        wal = self.database.with_name(self.database.name + "-wal")
+        flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+        return sqlite3.connect(f"file:{quote(str(self.database))}?{flags}", uri=True)
+
     def meta(self) -> dict[str, Any]:
-        db = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
+        db = self.reader()
         try:
             return {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
         finally:
