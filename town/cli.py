@@ -27,6 +27,7 @@ from town.record.fork import fork
 from town.record.reenact import resimulate
 from town.record.resume import reopen
 from town.record.timeline import timeline
+from town.report.cli import add_report_commands
 from town.scenario import Scenario, ScenarioError, check_places, load_scenario
 from town.sim import Simulation, TickRecord
 from town.viewer.errors import ViewerError
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     out.set_defaults(command=cmd_export)
 
     add_check_command(commands)
+    add_report_commands(commands)
     return parser
 
 

@@ -42,5 +42,12 @@ class TownConfig(BaseModel):
     reflection_window: int = Field(100, ge=1, description="latest memories that pose questions")
     focal_questions: int = Field(3, ge=1)
     insights_per_question: int = Field(5, ge=1)
+    # Ablations (the paper's, section 6): an agent without observation perceives nothing,
+    # without reflection never reflects, without planning follows a fixed routine instead of a
+    # day plan. Each also hides its kind of memory from interviews, so that the same saved run
+    # can be interviewed under every condition, as the paper's evaluation did.
+    observe: bool = True
+    reflect: bool = True
+    plan: bool = True
     # The model.
     max_in_flight: int = Field(8, ge=1, description="model requests running at once")

@@ -5,6 +5,8 @@
     [config]    overrides of TownConfig
     [[agents]]  persona fields, plus memories (seed memories), knows (extra places), sprite
     [[events]]  kind = "whisper" | "world_event" | "object_state", at, and their fields
+    [[facts]]   name, text: facts whose spread a report follows (question, keywords; and for
+                an event, place, at, until: who came)
 
 Every error names the file, the line where it can be found, and the field.
 """
@@ -83,12 +85,52 @@ class ObjectStateEvent(_Strict):
 ScenarioEvent = Annotated[Whisper | WorldEvent | ObjectStateEvent, Field(discriminator="kind")]
 
 
+class TrackedFact(_Strict):
+    """Something whose spread through the town is measured, as the paper followed Isabella's
+    party and Sam's candidacy: agents are interviewed (`question`), and between interviews
+    their memories are checked (`keywords`, or similarity to `text` without them). A fact
+    that is an event (`place`, `at`, `until`) also counts who came to it."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="a short id: party, candidacy")
+    text: str = Field(min_length=1)
+    question: str | None = Field(None, min_length=1, description="default: asks about `text`")
+    keywords: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list,
+        description="a memory holds the fact when it has all of these words (a word may be "
+        "several, 'mayor|election', any of which will do); words match from their start",
+    )
+    similarity: float = Field(0.6, gt=0, le=1, description="without keywords: cosine at least")
+    place: str | None = None
+    at: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    @property
+    def interview_question(self) -> str:
+        return self.question or f"Do you know about this: {self.text.rstrip('.')}?"
+
+    def mentioned_in(self, text: str) -> bool | None:
+        """Whether `text` has all the keywords; None for a fact without keywords."""
+        return mentions(text, self.keywords) if self.keywords else None
+
+
+def mentions(text: str, keywords: list[str]) -> bool:
+    """Every keyword (or one of its '|' alternatives) begins a word of `text`, whatever the
+    case: 'mayor' finds 'mayoral' (and 'sam' finds 'same': name more words where it matters)."""
+    lowered = text.lower()
+    for keyword in keywords:
+        words = "|".join(re.escape(w.strip().lower()) for w in keyword.split("|") if w.strip())
+        if not re.search(rf"(?<!\w)(?:{words})", lowered):
+            return False
+    return True
+
+
 class Scenario(_Strict):
     town: TownSection
     run: RunSection = RunSection()
     config: TownConfig = TownConfig()
     agents: list[AgentSpec] = Field(min_length=1)
     events: list[ScenarioEvent] = Field(default_factory=list)
+    facts: list[TrackedFact] = Field(default_factory=list)
     _source: Path = PrivateAttr(default=Path("<memory>"))
 
     @property
@@ -158,6 +200,8 @@ def check_places(scenario: Scenario, town: Town) -> None:
     for i, event in enumerate(scenario.events):
         if isinstance(event, WorldEvent | ObjectStateEvent):
             need(("events", i, "place"), event.place, depth=4)
+    for i, fact in enumerate(scenario.facts):
+        need(("facts", i, "place"), fact.place)
     if problems:
         text = scenario.source.read_text() if scenario.source.is_file() else ""
         raise ScenarioError("\n".join(_at(scenario.source, text, loc, m) for loc, m in problems))
@@ -174,6 +218,12 @@ def _check_times(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
             problems.append(
                 (("events", i, "at"), f"{event.at} is outside the run ({s.town.start} to {s.end})")
             )
+    for i, fact in enumerate(s.facts):
+        if (fact.place is None) != (fact.at is None) or (fact.at is None) != (fact.until is None):
+            missing = next(k for k in ("place", "at", "until") if getattr(fact, k) is None)
+            problems.append((("facts", i, missing), "an event needs place, at and until"))
+        elif fact.at is not None and fact.until is not None and fact.until <= fact.at:
+            problems.append((("facts", i, "until"), f"{fact.until} is not after {fact.at}"))
     return problems
 
 
@@ -187,6 +237,11 @@ def _check_names(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
     for i, event in enumerate(s.events):
         if isinstance(event, Whisper) and event.agent not in seen:
             problems.append((("events", i, "agent"), f"no agent named {event.agent!r}"))
+    facts: set[str] = set()
+    for i, fact in enumerate(s.facts):
+        if fact.name in facts:
+            problems.append((("facts", i, "name"), f"duplicate fact {fact.name!r}"))
+        facts.add(fact.name)
     return problems
 
 

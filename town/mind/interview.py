@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from memory import MemoryKind
+from town.config import TownConfig
 from town.llm.base import LanguageModel
 from town.mind.memories import bullet_list
 
@@ -15,8 +16,17 @@ if TYPE_CHECKING:
 async def interview(
     mind: Mind, model: LanguageModel, situation: Situation, question: str, remember: bool
 ) -> str:
-    memories = mind.memory.recall(question, situation.tick, mind.config.retrieve_k)
-    named = [p for p in mind.relationships if p in question or p.split()[0] in question]
+    config = mind.config
+    kinds = visible_kinds(config)
+    memories = mind.memory.recall(
+        question,
+        situation.tick,
+        config.retrieve_k,
+        None if len(kinds) == len(MemoryKind) else kinds,
+    )
+    # What it thinks of people comes from its conversations: out of sight without observation.
+    views_of = mind.relationships if config.observe else {}
+    named = [p for p in views_of if p in question or p.split()[0] in question]
     views = "\n".join(
         f"What {mind.persona.first_name} thinks of {p}: {mind.relationships[p]}" for p in named
     )
@@ -27,7 +37,7 @@ async def interview(
         facts={
             "question": question,
             "memories": [m.text for m in memories],
-            "plan": mind.plan.summary if mind.plan else None,
+            "plan": mind.plan.summary if mind.plan and config.plan else None,
         },
         fallback=lambda: "I'm sorry, I can't think straight right now.",
         max_tokens=200,
@@ -46,3 +56,16 @@ async def interview(
             4,
         )
     return answer
+
+
+def visible_kinds(config: TownConfig) -> set[str]:
+    """The kinds of memory an interview may draw on under the config's ablations (the paper's:
+    without observation, conversations go too, since they are heard)."""
+    kinds = set(MemoryKind)
+    if not config.observe:
+        kinds -= {MemoryKind.OBSERVATION, MemoryKind.CHAT}
+    if not config.reflect:
+        kinds.discard(MemoryKind.REFLECTION)
+    if not config.plan:
+        kinds.discard(MemoryKind.PLAN)
+    return {str(k) for k in kinds}

@@ -7,7 +7,7 @@ the whole town) then never depend on which model answer came back first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from memory import MemoryKind, MemoryRecord, MemoryStream, NewMemory
 
@@ -68,11 +68,18 @@ class AgentMemory:
             self.since_reflection += record.importance
             self.acquaintances.update(p for p in self.people if p in record.text)
 
-    def recall(self, query: str, now: int, k: int) -> list[MemoryRecord]:
-        """Retrieval (recency x importance x relevance); empty while nothing is stored."""
+    def recall(
+        self, query: str, now: int, k: int, kinds: Collection[str] | None = None
+    ) -> list[MemoryRecord]:
+        """Retrieval (recency x importance x relevance); empty while nothing is stored.
+        With `kinds`, only memories of those kinds (an ablation hides the others): the whole
+        stream is ranked then, and not touched, since the others stay out of sight."""
         if len(self.stream) == 0:
             return []
-        return self.stream.retrieve(query, now, k)
+        if kinds is None:
+            return self.stream.retrieve(query, now, k)
+        ranked = self.stream.retrieve(query, now, len(self.stream), touch=False)
+        return [r for r in ranked if r.kind in kinds][:k]
 
     def recall_many(self, queries: list[str], now: int, k: int) -> list[MemoryRecord]:
         """The best memories for several queries, without repeats, best of each first."""

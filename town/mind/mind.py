@@ -204,6 +204,8 @@ class Mind:
     def perceive(self, events: list[Event], tick: int) -> list[Event]:
         """Keep what is new: not in view a tick ago, nor among the last few new things
         (retention). Something that goes on in plain sight is perceived once."""
+        if not self.config.observe:  # an ablation: nothing seen, nothing to react to
+            return []
         fresh = []
         for event in events:
             if event.key not in self.in_view and event.key not in self.recent:
@@ -251,7 +253,12 @@ class Mind:
             return True
         if self.memory.unrated and self._rating_due(situation.tick):
             return True
-        return self.memory.since_reflection >= self.config.reflection_threshold
+        return self.reflection_due()
+
+    def reflection_due(self) -> bool:
+        return self.config.reflect and (
+            self.memory.since_reflection >= self.config.reflection_threshold
+        )
 
     def _rating_due(self, tick: int) -> bool:
         return tick - self.last_rating >= self._ticks(self.config.importance_every_minutes)
@@ -286,6 +293,8 @@ class Mind:
             decision = await self._react(model, situation, sighting, others_busy)
             if decision.talk_to:
                 return decision
+        if not self.config.plan:
+            pending.replan = None  # an ablation: a fixed routine is never re-planned
         if pending.replan is not None and self.plan is not None:
             reason, pending.replan = pending.replan, None
             if self.persona.is_awake_at(situation.now.hour * 60 + situation.now.minute):
@@ -294,7 +303,7 @@ class Mind:
                 action_ended = True
         if action_ended:
             decision.action = await self.next_action(model, situation)
-        if self.memory.since_reflection >= self.config.reflection_threshold:
+        if self.reflection_due():
             await reflect(self, model, situation)
         return decision
 

@@ -132,6 +132,10 @@ def fallback_plan(persona: Persona) -> DayPlanAnswer:
 async def plan_day(mind: Mind, model: LanguageModel, situation: Situation, day: dt.date) -> DayPlan:
     p, memory, config = mind.persona, mind.memory, mind.config
     wake, sleep = waking_span(p)
+    if not config.plan:
+        # An ablation: the day is a fixed routine, asked of no model, leaving no plan in memory.
+        routine = fallback_plan(p)
+        return DayPlan(day, "", tuple(blocks_from(routine.schedule, wake, sleep, wake)))
     recalled = memory.recall_many(
         [f"{p.name}'s plans for today", f"what happened to {p.first_name} yesterday"],
         situation.tick,

@@ -3,7 +3,7 @@ of, carrying what it thinks of them when it has talked with them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import networkx as nx
 
@@ -11,12 +11,23 @@ from town.agents.agent import Agent
 
 
 def knows_graph(agents: Iterable[Agent]) -> nx.DiGraph:
-    graph = nx.DiGraph()
     agents = list(agents)
-    graph.add_nodes_from(a.name for a in agents)
-    for agent in agents:
-        mind = agent.mind
-        for other in mind.memory.acquaintances | set(mind.relationships):
-            graph.add_edge(agent.name, other, summary=mind.relationships.get(other, ""))
+    return graph_from(
+        {a.name: a.mind.memory.acquaintances for a in agents},
+        {a.name: a.mind.relationships for a in agents},
+    )
+
+
+def graph_from(
+    known: Mapping[str, Iterable[str]], views: Mapping[str, Mapping[str, str]]
+) -> nx.DiGraph:
+    """The graph from plain data (a checkpoint holds both): for each agent, the people it has
+    a memory of, and what it thinks of those it talked with."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(known)
+    for name, people in known.items():
+        opinions = views.get(name, {})
+        for other in set(people) | set(opinions):
+            graph.add_edge(name, other, summary=opinions.get(other, ""))
     graph.graph["density"] = nx.density(graph) if len(graph) > 1 else 0.0
     return graph

@@ -18,6 +18,7 @@ from typing import Any
 
 from town.llm.base import Request
 from town.llm.scripted import Rule
+from town.scenario import mentions
 
 # Activity keyword -> object names that suit it, best first.
 OBJECTS_FOR = {
@@ -130,6 +131,7 @@ def rules() -> dict[str, Rule]:
         "converse": converse,
         "reflect": reflect,
         "interview": interview,
+        "judge": judge,
     }
 
 
@@ -397,6 +399,28 @@ def interview(request: Request, rng: random.Random) -> str:
     if facts["memories"]:
         answer += " What comes to mind: " + " ".join(facts["memories"][:2])
     return answer
+
+
+# -- judging interviews (the report's measures) -------------------------------------------------
+
+
+def judge(request: Request, rng: random.Random) -> dict[str, Any]:
+    facts = request.facts
+    if "fact" in facts:
+        return {
+            "knows": "yes" if _knows(facts["answer"], facts["fact"], facts["keywords"]) else "no"
+        }
+    # Believability: the more an answer says from the agent's own life, the better it scores.
+    words = len(re.findall(r"\w+", facts["answer"]))
+    return {"reason": f"{words} words", "score": 1 + min(4, words // 15)}
+
+
+def _knows(answer: str, fact: str, keywords: list[str]) -> bool:
+    if keywords:
+        return mentions(answer, keywords)
+    wanted = {w for w in re.findall(r"\w{4,}", fact.lower())}
+    said = set(re.findall(r"\w{4,}", answer.lower()))
+    return len(wanted & said) * 2 >= len(wanted)
 
 
 # -- helpers ---------------------------------------------------------------------------------

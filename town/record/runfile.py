@@ -133,13 +133,17 @@ class RunFolder:
         db.execute("COMMIT")
         return db
 
-    def reader(self) -> sqlite3.Connection:
+    def reader(self, check_same_thread: bool = True) -> sqlite3.Connection:
         """A read-only connection: reading a run never changes its folder. A run file with no
         write-ahead log has no writer: opened as immutable, SQLite leaves no -wal and -shm
         files behind (which a read-only reader of a WAL database otherwise does)."""
         wal = self.database.with_name(self.database.name + "-wal")
         flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
-        return sqlite3.connect(f"file:{quote(str(self.database))}?{flags}", uri=True)
+        return sqlite3.connect(
+            f"file:{quote(str(self.database))}?{flags}",
+            uri=True,
+            check_same_thread=check_same_thread,
+        )
 
     def meta(self) -> dict[str, Any]:
         db = self.reader()

@@ -80,9 +80,7 @@ class Recording:
         self.meta = self.folder.meta()
         seconds = int(self.meta.get("seconds_per_tick", self.scenario.town.seconds_per_tick))
         self.clock = Clock(self.scenario.town.start, seconds)
-        self.db = sqlite3.connect(
-            f"file:{self.folder.database}?mode=ro", uri=True, check_same_thread=False
-        )
+        self.db = self.folder.reader(check_same_thread=False)
         self._db_lock = threading.Lock()  # one reader at a time on the shared connection
         first = self.db.execute(
             "SELECT tick, state FROM checkpoints ORDER BY tick LIMIT 1"

@@ -132,3 +132,18 @@ class Insight(Answer):
 
 class InsightsAnswer(Answer):
     insights: list[Insight] = Field(max_length=15)
+
+
+class AwarenessVerdict(Answer):
+    """Does an interview answer show the person knows a fact? An enum, not a bool: small
+    models keep to enums."""
+
+    knows: Literal["yes", "no"]
+
+
+class BelievabilityVerdict(Answer):
+    """How believable an interview answer is, coming from this person (the reason first, so
+    that a model thinks before it scores)."""
+
+    reason: str = Field(max_length=200)
+    score: Literal[1, 2, 3, 4, 5]

@@ -1,0 +1,485 @@
+"""Reports: every measure on small recorded runs whose answers are known by construction, the
+report and batch commands, tracked facts in scenarios, and the ablation flags."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.support import SCENARIOS, at, simulate
+from town.cli import main
+from town.clock import Clock
+from town.llm import ScriptedModel
+from town.mind import scripted_rules
+from town.mind.interview import visible_kinds
+from town.record import Recorder, RunFolder
+from town.report import attendance, batch, network
+from town.report.asking import Asker
+from town.report.facts import first_known, interview_awareness, interview_shares
+from town.report.metrics import measure, summary
+from town.report.usage import calls, usage_by_purpose
+from town.scenario import load_scenario
+
+GOOD = (SCENARIOS / "the_ville_3.toml").read_text()
+# Isabella (seeded by the_ville_3) and Maria (below) know of the party; Klaus does not. Only
+# Maria has the "crush" memory, found by similarity (no keywords) rather than by keywords.
+SMALL = GOOD.replace(
+    'memories = ["Maria Lopez has a crush on Klaus Mueller."]',
+    'memories = ["Maria Lopez has a crush on Klaus Mueller.", '
+    '"Maria Lopez heard that Isabella is throwing a party at Hobbs Cafe."]',
+) + (
+    "\n[[facts]]\n"
+    'name = "party"\n'
+    'text = "Isabella is throwing a Valentine\'s Day party at Hobbs Cafe."\n'
+    'question = "Did you know there is a party?"\n'
+    'keywords = ["party"]\n'
+    "\n[[facts]]\n"
+    'name = "crush"\n'
+    'text = "Maria Lopez has a crush on Klaus Mueller."\n'
+    "similarity = 0.95\n"
+)
+END = at(13, 6, 30)  # Isabella is up (06:00) and plans; Klaus (07:00) and Maria (08:00) sleep
+
+
+def write_scenario(folder: Path, text: str, name: str = "small.toml") -> Path:
+    path = folder / name
+    path.write_text(text.replace('"../maps/', f'"{SCENARIOS.parent}/maps/'))
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory, town) -> RunFolder:
+    root = tmp_path_factory.mktemp("report")
+    scenario = load_scenario(write_scenario(root, SMALL))
+    folder = RunFolder.create(root / "run", scenario.source, scenario.map_path)
+    sim = simulate(scenario, town)
+    meta = {"seed": sim.seed, "backend": "scripted", "model": "scripted", "scenario": "small.toml"}
+    recorder = Recorder(folder, sim, meta)
+    sim.observers.append(recorder)
+    sim.llm.recorder.observer = recorder.record_call  # as `town run` does: calls are recorded
+    sim.run(until=END)
+    sim.close()
+    return folder
+
+
+NAMES = ["Isabella Rodriguez", "Maria Lopez", "Klaus Mueller"]
+
+
+# -- tracked facts -----------------------------------------------------------------------------
+
+
+def test_two_of_three_hold_the_fact_in_memory(small_run) -> None:
+    facts = load_scenario(small_run.scenario).facts
+    known = first_known(small_run, facts, NAMES).set_index(["fact", "agent"])
+    assert known.loc[("party", "Isabella Rodriguez"), "tick"] == 0
+    assert known.loc[("party", "Maria Lopez"), "tick"] == 0
+    assert pd.isna(known.loc[("party", "Klaus Mueller"), "tick"])
+    # By similarity: Maria's own memory, nobody else's.
+    crush = known.xs("crush", level="fact").tick
+    assert crush.notna().tolist() == [False, True, False]
+
+
+def test_measures_of_the_small_run(small_run) -> None:
+    m = measure(small_run)
+    row = summary(m)
+    assert row["party_aware_start"] == pytest.approx(2 / 3)
+    assert row["party_aware_end"] == pytest.approx(2 / 3)
+    assert row["crush_aware_end"] == pytest.approx(1 / 3)
+    # Only Maria's seed memory names anyone (Klaus): one edge of the six possible.
+    assert row["density_start"] == pytest.approx(1 / 6)
+    assert m.first_graph.has_edge("Maria Lopez", "Klaus Mueller")
+    assert row["ticks"] == Clock(at(13, 5), 10).tick_of(END)
+    # Isabella planned her day and acted; the others slept through.
+    assert set(m.spans.agent) >= {"Isabella Rodriguez"}
+    by_purpose = m.usage.set_index("purpose").requests
+    assert row["requests"] == by_purpose["all"] == by_purpose.drop("all").sum() > 0
+    assert by_purpose["plan"] == 1  # Isabella's day
+
+
+def test_interviews_judge_who_knows(small_run) -> None:
+    scenario = load_scenario(small_run.scenario)
+    party = [f for f in scenario.facts if f.name == "party"]
+    asker = Asker()
+    try:
+        model = ScriptedModel(scripted_rules(), seed=3)
+        asked = interview_awareness(small_run, model, party, [0], asker)
+    finally:
+        asker.close()
+    assert dict(zip(asked.agent, asked.knows, strict=True)) == {
+        "Isabella Rodriguez": True,
+        "Maria Lopez": True,
+        "Klaus Mueller": False,
+    }
+    shares = interview_shares(asked)
+    assert shares.share.tolist() == [pytest.approx(2 / 3)]
+
+
+# -- relationships, attendance, usage --------------------------------------------------------
+
+
+def _state(known: dict[str, list[str]], views: dict[str, dict[str, str]] | None = None) -> dict:
+    views = views or {}
+    return {
+        "agents": {
+            name: {
+                "mind": {"memory": {"acquaintances": people}, "relationships": views.get(name, {})}
+            }
+            for name, people in known.items()
+        }
+    }
+
+
+def test_density_of_a_known_graph() -> None:
+    graph = network.graph_at(_state({"A": ["B"], "B": ["A"], "C": ["A"]}))
+    assert graph.number_of_edges() == 3
+    assert graph.graph["density"] == pytest.approx(3 / 6)
+    # A view from a conversation is an edge too, and carries what was thought.
+    graph = network.graph_at(_state({"A": [], "B": [], "C": []}, {"A": {"C": "kind"}}))
+    assert graph.graph["density"] == pytest.approx(1 / 6)
+    assert graph.edges["A", "C"]["summary"] == "kind"
+    states = [
+        (0, "2023-02-13 05:00:00", _state({"A": [], "B": []})),
+        (360, "2023-02-13 06:00:00", _state({"A": ["B"], "B": ["A"]})),
+    ]
+    frame, first, last = network.density_over_time(states)
+    assert frame.density.tolist() == [0.0, 1.0]
+    assert first.number_of_edges() == 0 and last.number_of_edges() == 2
+
+
+class FakeRun:
+    """Recorded moves only: what attendance reads of a run."""
+
+    def __init__(self, moves: list[tuple[int, dict[str, list[int]]]]) -> None:
+        self.moves = moves
+
+    def changes(self):
+        for tick, moved in self.moves:
+            yield tick, "", {"moved": moved}
+
+
+def test_who_came_to_the_party(town, tmp_path) -> None:
+    scenario = load_scenario(write_scenario(tmp_path, SMALL_EVENT))
+    fact = scenario.facts[0]
+    clock = Clock(at(13, 5), 10)
+    first = clock.tick_of(fact.at)
+    cafe = town.tiles_of("Hobbs Cafe")[0]
+    away = town.tiles_of("Oak Hill College")[0]
+    start = {"Isabella Rodriguez": cafe, "Maria Lopez": away, "Klaus Mueller": away, "Eve": away}
+    run = FakeRun(
+        [
+            (first - 5, {"Maria Lopez": list(cafe)}),  # there before it began, stays
+            (first + 10, {"Eve": list(cafe)}),  # came, though never invited
+            (clock.tick_of(fact.until) + 5, {"Klaus Mueller": list(cafe)}),  # too late
+        ]
+    )
+    known = pd.DataFrame(
+        [
+            {"fact": "party", "agent": "Isabella Rodriguez", "tick": 0, "memory": ""},
+            {"fact": "party", "agent": "Maria Lopez", "tick": 50, "memory": ""},
+            {"fact": "party", "agent": "Klaus Mueller", "tick": 60, "memory": ""},
+            {"fact": "party", "agent": "Eve", "tick": float("nan"), "memory": ""},
+        ]
+    )
+    came = attendance.attendance(fact, run, town, start, known, clock, end=first + 10_000)
+    assert came is not None
+    assert came.invited == ["Klaus Mueller", "Maria Lopez"]  # the host apart
+    assert came.came == ["Maria Lopez"]
+    assert came.others == ["Eve"]
+    assert came.summary() == "1 of 2"
+    # A run that ended before the party: nobody came.
+    gone = attendance.attendance(fact, run, town, start, known, clock, end=first - 1)
+    assert gone is not None and gone.came == [] and gone.others == []
+
+
+SMALL_EVENT = SMALL.replace(
+    'keywords = ["party"]\n',
+    'keywords = ["party"]\nplace = "Hobbs Cafe"\nat = "2023-02-13 17:00"\n'
+    'until = "2023-02-13 19:00"\n',
+)
+
+
+def test_usage_by_purpose(tmp_path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(GOOD)
+    folder = RunFolder.create(tmp_path / "run", scenario, SCENARIOS.parent / "maps" / "x.tmx")
+    db = folder.connect()
+    recorded = [
+        (
+            "plan",
+            {
+                "model": "gpt-4o-mini",
+                "prompt_tokens": 1000,
+                "completion_tokens": 500,
+                "seconds": 2.0,
+                "fallback": False,
+                "cached": False,
+                "error": None,
+            },
+        ),
+        (
+            "plan",
+            {
+                "model": "gpt-4o-mini",
+                "prompt_tokens": 0,
+                "completion_tokens": 0,
+                "seconds": 4.0,
+                "fallback": True,
+                "cached": False,
+                "error": "Timeout",
+            },
+        ),
+        (
+            "act",
+            {
+                "model": "gpt-4o-mini",
+                "prompt_tokens": 0,
+                "completion_tokens": 0,
+                "seconds": 0.0,
+                "fallback": False,
+                "cached": True,
+                "error": None,
+            },
+        ),
+    ]
+    with db:
+        db.executemany(
+            "INSERT INTO model_calls (tick, agent, purpose, call) VALUES (0, 'A', ?, ?)",
+            [(p, json.dumps({"purpose": p, **c})) for p, c in recorded],
+        )
+    db.close()
+    table = usage_by_purpose(calls(folder)).set_index("purpose")
+    assert table.loc["plan", "requests"] == 2 and table.loc["act", "requests"] == 1
+    assert table.loc["plan", "tokens"] == 1500
+    assert table.loc["plan", "fallbacks"] == 1 and table.loc["plan", "errors"] == 1
+    assert table.loc["plan", "mean_seconds"] == pytest.approx(3.0)
+    assert table.loc["act", "cache_hits"] == 1
+    # gpt-4o-mini: $0.15 and $0.60 per million tokens in and out.
+    assert table.loc["all", "cost"] == pytest.approx((1000 * 0.15 + 500 * 0.60) / 1e6)
+    assert table.loc["all", "requests"] == 3
+
+
+# -- the report command ------------------------------------------------------------------------
+
+
+def test_report_command_writes_its_files(small_run, tmp_path, capsys) -> None:
+    out = tmp_path / "report"
+    code = main(
+        [
+            "report",
+            str(small_run.path),
+            "--to",
+            str(out),
+            "--llm",
+            "scripted",
+            "--believability",
+            "full,no-observation-reflection-planning",
+            "--believability-agents",
+            "2",
+            "--questions",
+            "2",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    for name in ("graph_start", "graph_end", "density", "spread", "timeline", "usage"):
+        png = (out / f"{name}.png").read_bytes()
+        assert png.startswith(b"\x89PNG") and len(png) > 5_000, name
+    numbers = json.loads((out / "summary.json").read_text())
+    assert numbers["party_interview_end"] == pytest.approx(2 / 3)
+    assert numbers["party_aware_end"] == pytest.approx(2 / 3)
+    assert (
+        numbers["believability_full"] > numbers["believability_no-observation-reflection-planning"]
+    )
+    text = (out / "index.md").read_text()
+    assert "| aware of the party (interviews) | 4% → 52% | 67% → 67% |" in text
+    assert "0.167 → 0.74" in text and "![What each agent did](timeline.png)" in text
+    assert "## Believability" in text
+    table = pd.read_csv(out / "believability_table.csv")
+    assert table.condition.tolist() == ["full", "no-observation-reflection-planning"]
+    assert table.answers.tolist() == [2 * 5 * 2, 2 * 5 * 2]  # agents x categories x questions
+    # The run file is measured, not changed: no interview was remembered or recorded.
+    db = sqlite3.connect(small_run.database)
+    assert db.execute("SELECT COUNT(*) FROM model_calls WHERE purpose = 'judge'").fetchone()[0] == 0
+    db.close()
+
+
+def test_report_without_a_model(small_run, tmp_path) -> None:
+    out = tmp_path / "quiet"
+    assert main(["report", str(small_run.path), "--to", str(out), "--no-interviews"]) == 0
+    numbers = json.loads((out / "summary.json").read_text())
+    assert "party_interview_end" not in numbers and numbers["party_aware_end"] > 0.6
+    assert not (out / "interviews.csv").exists()
+
+
+def test_unknown_believability_condition_is_refused(small_run, capsys) -> None:
+    args = ["report", str(small_run.path), "--llm", "scripted", "--believability", "nonsense"]
+    assert main(args) == 2
+    assert "no believability condition nonsense" in capsys.readouterr().err
+
+
+# -- batch runs --------------------------------------------------------------------------------
+
+
+def test_seeds() -> None:
+    assert batch.parse_seeds("1-4,9") == [1, 2, 3, 4, 9]
+    assert batch.parse_seeds("3, 1,3") == [3, 1]
+    for bad in ("4-1", "x", "1-"):
+        with pytest.raises(ValueError):
+            batch.parse_seeds(bad)
+
+
+def test_batch_gathers_every_run(small_run, tmp_path, monkeypatch) -> None:
+    """The gathering, with each 'process' a copy of the recorded run (seed 2 fails)."""
+    import shutil
+
+    def fake_run(scenario, seed, out, run_args, env):
+        log = out / f"seed-{seed}.log"
+        log.write_text("")
+        if seed == 2:
+            return 1, log
+        shutil.copytree(small_run.path, out / f"seed-{seed}")
+        return 0, log
+
+    monkeypatch.setattr(batch, "run_seed", fake_run)
+    frame = batch.batch_run(Path("x.toml"), [1, 2, 3], jobs=2, out=tmp_path, progress=False)
+    assert frame.seed.tolist() == [1, 2, 3]
+    assert frame.exit.tolist() == [0, 1, 0]
+    assert frame.party_aware_end.iloc[[0, 2]].tolist() == pytest.approx([2 / 3, 2 / 3])
+    assert pd.isna(frame.party_aware_end.iloc[1])
+    assert len(pd.read_csv(tmp_path / "metrics.csv")) == 3
+    series = pd.read_csv(tmp_path / "series.csv")
+    assert set(series.seed) == {1, 3} and {"density", "party_aware"} <= set(series.measure)
+
+
+@pytest.mark.slow
+def test_batch_command_runs_processes(tmp_path, capsys) -> None:
+    """Through the real parts: two `town run` processes at once, then their measures."""
+    scenario = write_scenario(tmp_path, SMALL)
+    out = tmp_path / "batch"
+    args = [
+        "batch",
+        str(scenario),
+        "--seeds",
+        "1-2",
+        "--jobs",
+        "2",
+        "--hours",
+        "0.5",
+        "--llm",
+        "scripted",
+        "--out",
+        str(out),
+    ]
+    assert main(args) == 0, capsys.readouterr().err
+    frame = pd.read_csv(out / "metrics.csv")
+    assert frame.seed.tolist() == [1, 2] and frame.exit.tolist() == [0, 0]
+    assert frame.party_aware_start.tolist() == pytest.approx([2 / 3, 2 / 3])
+    assert (frame.ticks == 180).all()
+
+
+# -- scenarios and ablations -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('name = "crush"', 'name = "party"', "facts[1].name: duplicate fact 'party'"),
+        (
+            'keywords = ["party"]\n',
+            'keywords = ["party"]\nplace = "Hobbs Cafe"\n',
+            "facts[0].at: an event needs place, at and until",
+        ),
+        (
+            'keywords = ["party"]\n',
+            'keywords = ["party"]\nplace = "Hobbs Caff"\n'
+            'at = "2023-02-13 17:00"\nuntil = "2023-02-13 19:00"\n',
+            "facts[0].place: no place",
+        ),
+        (
+            'keywords = ["party"]\n',
+            'keywords = ["party"]\nplace = "Hobbs Cafe"\n'
+            'at = "2023-02-13 17:00"\nuntil = "2023-02-13 16:00"\n',
+            "facts[0].until",
+        ),
+        ("similarity = 0.95", "similarity = 2", "facts[1].similarity"),
+        ('name = "crush"', 'name = "a crush"', "facts[1].name"),
+    ],
+)
+def test_bad_facts_are_named(tmp_path, capsys, old, new, expected) -> None:
+    assert old in SMALL
+    scenario = write_scenario(tmp_path, SMALL.replace(old, new, 1), "bad.toml")
+    assert main(["run", str(scenario), "--headless", "--llm", "scripted", "--no-save"]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "bad.toml:" in err
+
+
+def test_valentine_scenario(town) -> None:
+    scenario = load_scenario(SCENARIOS / "valentine_25.toml")
+    assert len(scenario.agents) == 25
+    assert (scenario.end - scenario.town.start).total_seconds() == 48 * 3600
+    party, candidacy = scenario.facts
+    assert (party.name, candidacy.name) == ("party", "candidacy")
+    assert party.place == "Hobbs Cafe" and party.at.hour == 17
+    seeded = {
+        fact.name: [
+            a.name for a in scenario.agents if any(fact.mentioned_in(m) for m in a.memories)
+        ]
+        for fact in scenario.facts
+    }
+    assert seeded == {"party": ["Isabella Rodriguez"], "candidacy": ["Sam Moore"]}
+
+
+def test_visible_kinds_under_ablations(ville3) -> None:
+    config = ville3.config
+    assert visible_kinds(config) == {"observation", "reflection", "plan", "chat"}
+    assert visible_kinds(config.model_copy(update={"reflect": False})) == {
+        "observation",
+        "plan",
+        "chat",
+    }
+    none = config.model_copy(update={"observe": False, "reflect": False, "plan": False})
+    assert visible_kinds(none) == set()
+
+
+def test_ablated_run_plans_reflects_and_observes_nothing(town, ville3) -> None:
+    config = ville3.config.model_copy(
+        update={"observe": False, "reflect": False, "plan": False, "reflection_threshold": 1}
+    )
+    scenario = ville3.model_copy(update={"config": config})
+    scenario._source = ville3.source
+    sim = simulate(scenario, town)
+    sim.run(until=at(13, 9))
+    purposes = set(sim.meter.by_purpose)
+    assert "plan" not in purposes and "reflect" not in purposes
+    assert sum(a.mind.observations for a in sim.agents) == 0
+    assert all(a.mind.plan is not None and a.mind.plan.summary == "" for a in sim.agents)
+    assert "act" in purposes  # they still go about a routine
+    sim.close()
+
+
+def test_interview_ticks() -> None:
+    from types import SimpleNamespace
+
+    from town.report.metrics import interview_ticks
+
+    hourly = SimpleNamespace(clock=Clock(at(13, 5), 10))  # 360 ticks an hour
+    checkpoints = [0, 360, 720, 1080, 1200]
+    assert interview_ticks(checkpoints, hourly, None) == [0, 1200]  # first and last
+    assert interview_ticks(checkpoints, hourly, 2) == [0, 720, 1200]
+    assert interview_ticks([], hourly, 1) == []
+
+
+def test_recall_of_visible_kinds_only(town, ville3) -> None:
+    sim = simulate(ville3, town)
+    memory = sim.by_name["Isabella Rodriguez"].mind.memory
+    memory.note("Isabella thinks the party will be lovely.", "reflection", 5)
+    memory.note("Isabella plans the party for tomorrow.", "plan", 5)
+    sim.step()  # notes are stored at the end of a tick
+    kinds = {r.kind for r in memory.recall("party", sim.tick, 8)}
+    assert kinds == {"observation", "reflection", "plan"}
+    hidden = memory.recall("party", sim.tick, 8, kinds={"observation", "plan"})
+    assert {r.kind for r in hidden} == {"observation", "plan"}
+    assert memory.recall("party", sim.tick, 8, kinds=set()) == []

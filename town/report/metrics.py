@@ -1,0 +1,179 @@
+"""Everything measured of one saved run, as tables, and its summary as one flat row (what a
+batch of runs gathers into one CSV)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from town.clock import Clock
+from town.llm.base import LanguageModel
+from town.record.export import RunData
+from town.record.runfile import RunFolder
+from town.report import activities, attendance, network, usage
+from town.report.asking import Asker
+from town.report.attendance import Attendance
+from town.report.believability import believability, believability_table
+from town.report.facts import awareness_curve, first_known, interview_awareness, interview_shares
+from town.scenario import Scenario, load_scenario
+from town.world import load_town
+
+
+@dataclass
+class RunMeasures:
+    folder: RunFolder
+    scenario: Scenario
+    meta: dict[str, Any]
+    clock: Clock
+    agents: list[str]
+    end: int  # the tick the run reached
+    density: pd.DataFrame
+    first_graph: nx.DiGraph
+    last_graph: nx.DiGraph
+    known: pd.DataFrame  # first memory of each fact, per agent
+    spread: pd.DataFrame  # share aware over time, by memories
+    attendance: list[Attendance]
+    usage: pd.DataFrame
+    spans: pd.DataFrame
+    talks: pd.DataFrame
+    interviews: pd.DataFrame = field(default_factory=pd.DataFrame)
+    believability: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def interview_spread(self) -> pd.DataFrame:
+        return interview_shares(self.interviews)
+
+    @property
+    def believability_table(self) -> pd.DataFrame:
+        return believability_table(self.believability)
+
+
+def measure(folder: RunFolder) -> RunMeasures:
+    """Every measure that needs no model: from the run file alone."""
+    meta = folder.meta()
+    scenario = load_scenario(folder.scenario)
+    start = dt.datetime.fromisoformat(meta["start"]) if "start" in meta else scenario.town.start
+    clock = Clock(start, int(meta.get("seconds_per_tick", scenario.town.seconds_per_tick)))
+    states = list(network.checkpoints(folder))
+    if not states:
+        raise ValueError(f"{folder.path}: the run file holds no checkpoint")
+    agents = list(states[0][2]["agents"])
+    end = int(meta.get("ended", {}).get("tick", states[-1][0]))
+    density, first_graph, last_graph = network.density_over_time(states)
+    known = first_known(folder, scenario.facts, agents)
+    spread = awareness_curve(known, agents, [t for t, _, _ in states] + [end], clock)
+    data = RunData(folder)
+    events = [f for f in scenario.facts if f.place is not None]
+    town = load_town(scenario.map_path) if events else None
+    tiles = attendance.tiles_at(states[0][2])
+    came = [
+        a
+        for fact in events
+        if town is not None
+        and (a := attendance.attendance(fact, data, town, tiles, known, clock, end)) is not None
+    ]
+    return RunMeasures(
+        folder=folder,
+        scenario=scenario,
+        meta=meta,
+        clock=clock,
+        agents=agents,
+        end=end,
+        density=density,
+        first_graph=first_graph,
+        last_graph=last_graph,
+        known=known,
+        spread=spread,
+        attendance=came,
+        usage=usage.usage_by_purpose(usage.calls(folder)),
+        spans=activities.activity_spans(data, end),
+        talks=activities.talk_spans(data),
+    )
+
+
+def interview(
+    measures: RunMeasures,
+    model: LanguageModel,
+    *,
+    every_hours: float | None = None,
+    conditions: Sequence[str] = (),
+    believability_agents: int | None = None,
+    per_category: int = 5,
+) -> None:
+    """The measures that ask the model: awareness interviews at the first and last checkpoints
+    (and every `every_hours` between), and believability interviews under `conditions`."""
+    asker = Asker()
+    try:
+        if measures.scenario.facts:
+            ticks = interview_ticks(
+                network.checkpoint_ticks(measures.folder), measures, every_hours
+            )
+            measures.interviews = interview_awareness(
+                measures.folder, model, measures.scenario.facts, ticks, asker
+            )
+        if conditions:
+            measures.believability = believability(
+                measures.folder,
+                model,
+                asker,
+                conditions,
+                agents=believability_agents,
+                per_category=per_category,
+            )
+    finally:
+        asker.close()
+
+
+def interview_ticks(
+    checkpoints: list[int], measures: RunMeasures, every_hours: float | None
+) -> list[int]:
+    """The first and last checkpoints, and one about every `every_hours` between."""
+    if not checkpoints:
+        return []
+    chosen = {checkpoints[0], checkpoints[-1]}
+    if every_hours:
+        step = max(1, round(every_hours * measures.clock.ticks_per_hour))
+        chosen |= {
+            max(t for t in checkpoints if t <= mark) for mark in range(0, checkpoints[-1], step)
+        }
+    return sorted(chosen)
+
+
+def summary(measures: RunMeasures) -> dict[str, Any]:
+    """One flat row: the run's headline numbers."""
+    meta = measures.meta
+    row: dict[str, Any] = {
+        "run": str(measures.folder.path),
+        "scenario": meta.get("scenario", measures.scenario.source.name),
+        "seed": meta.get("seed"),
+        "backend": meta.get("backend"),
+        "model": meta.get("model"),
+        "agents": len(measures.agents),
+        "ticks": measures.end,
+        "end_time": measures.clock.at(measures.end).isoformat(sep=" "),
+        "density_start": measures.density.density.iloc[0],
+        "density_end": measures.density.density.iloc[-1],
+    }
+    for fact, group in measures.spread.groupby("fact", sort=False):
+        row[f"{fact}_aware_start"] = group.share.iloc[0]
+        row[f"{fact}_aware_end"] = group.share.iloc[-1]
+    asked = measures.interview_spread
+    for fact, group in asked.groupby("fact", sort=False):
+        row[f"{fact}_interview_start"] = group.share.iloc[0]
+        row[f"{fact}_interview_end"] = group.share.iloc[-1]
+    for came in measures.attendance:
+        row[f"{came.fact}_invited"] = len(came.invited)
+        row[f"{came.fact}_came"] = len(came.came)
+    total = measures.usage[measures.usage.purpose == "all"]
+    for column in ("requests", "tokens", "cost", "fallbacks", "mean_seconds"):
+        row[column] = total[column].iloc[0] if len(total) else 0
+    table = measures.believability_table
+    for _, line in table.iterrows():
+        row[f"believability_{line.condition}"] = line.overall
+    # numpy scalars as plain numbers, for JSON
+    return {k: v.item() if hasattr(v, "item") else v for k, v in row.items()}

@@ -1,0 +1,266 @@
+"""The report of one run: a folder with index.md, its PNG pictures, the measured tables as
+CSV and the headline numbers as summary.json."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from town.report import paper, plots
+from town.report.metrics import RunMeasures, summary
+
+
+def write_report(measures: RunMeasures, out: Path) -> list[Path]:
+    """Write the report into `out` (created if need be); returns the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    m = measures
+    files = [
+        plots.relationship_graph(m.first_graph, out / "graph_start.png", "Who knows whom, start"),
+        plots.relationship_graph(m.last_graph, out / "graph_end.png", "Who knows whom, end"),
+        plots.density(m.density, out / "density.png", paper.DENSITY),
+        plots.timeline(
+            m.spans,
+            m.talks,
+            m.agents,
+            m.clock,
+            m.end,
+            out / "timeline.png",
+            [
+                (f.name, m.clock.tick_of(f.at), m.clock.tick_of(f.until))
+                for f in m.scenario.facts
+                if f.at is not None and f.until is not None
+            ],
+        ),
+    ]
+    if m.scenario.facts:
+        files.append(
+            plots.spread(m.spread, m.interview_spread, out / "spread.png", paper.AWARENESS)
+        )
+    if len(m.usage):
+        files.append(plots.usage(m.usage, out / "usage.png"))
+    tables = {
+        "density": m.density,
+        "known": m.known,
+        "spread": m.spread,
+        "interviews": m.interviews,
+        "attendance": pd.DataFrame(
+            [
+                {"fact": a.fact, "invited": a.invited, "came": a.came, "others": a.others}
+                for a in m.attendance
+            ]
+        ),
+        "usage": m.usage,
+        "believability": m.believability,
+        "believability_table": m.believability_table,
+    }
+    for name, frame in tables.items():
+        if len(frame):
+            path = out / f"{name}.csv"
+            frame.to_csv(path, index=False)
+            files.append(path)
+    numbers = summary(m)
+    path = out / "summary.json"
+    path.write_text(json.dumps(numbers, indent=2, default=str) + "\n", encoding="utf-8")
+    files.append(path)
+    path = out / "index.md"
+    path.write_text(markdown(m, numbers), encoding="utf-8")
+    files.append(path)
+    return files
+
+
+def markdown(m: RunMeasures, numbers: dict[str, Any]) -> str:
+    meta = m.meta
+    lines = [
+        f"# Report: {numbers['scenario']} (seed {numbers['seed']})",
+        "",
+        f"Run `{m.folder.path}`: {len(m.agents)} agents, {m.clock.at(0):%Y-%m-%d %H:%M} to "
+        f"{m.clock.at(m.end):%Y-%m-%d %H:%M} ({m.end} ticks); model: "
+        f"{meta.get('backend', '?')} ({meta.get('model', '?')}).",
+        "",
+        "## Beside the paper",
+        "",
+        "The paper's figures are those of its two-day Valentine's Day run of 25 agents "
+        "(Park et al. 2023). Awareness by interviews is the paper's measure (each agent asked, "
+        "the answer judged yes or no by the model); by memories is the cheap check between "
+        "interviews (a memory with the fact's keywords).",
+        "",
+        *table(["measure", "paper", "this run"], _beside_paper(m, numbers)),
+        "",
+        "## Relationships",
+        "",
+        "An edge from A to B: A has a memory of B (the same graph as the live one). The "
+        "personas' backgrounds (family, neighbours) are not memories here, so the graph starts "
+        "from the seed memories alone, where the paper's started from what its agents knew of "
+        "each other (0.167). "
+        f"Density {numbers['density_start']:.3f} at the start, {numbers['density_end']:.3f} "
+        "at the end.",
+        "",
+        "![Who knows whom at the start](graph_start.png) ![Who knows whom at the end]"
+        "(graph_end.png)",
+        "",
+        "![Network density over time](density.png)",
+        "",
+    ]
+    if m.scenario.facts:
+        lines += ["## Tracked facts", "", "![How the facts spread](spread.png)", ""]
+        for fact in m.scenario.facts:
+            lines += _fact_section(m, fact.name, fact.text, fact.interview_question)
+    lines += ["## Activities", "", "![What each agent did](timeline.png)", ""]
+    if len(m.usage):
+        lines += [
+            "## Model usage",
+            "",
+            *table(
+                [
+                    "purpose",
+                    "requests",
+                    "tokens",
+                    "cost (USD)",
+                    "mean s",
+                    "p95 s",
+                    "fallbacks",
+                    "cache hits",
+                    "errors",
+                ],
+                [
+                    [
+                        r.purpose,
+                        r.requests,
+                        f"{r.tokens:,}",
+                        f"{r.cost:.4f}",
+                        f"{r.mean_seconds:.3f}",
+                        f"{r.p95_seconds:.3f}",
+                        r.fallbacks,
+                        r.cache_hits,
+                        r.errors,
+                    ]
+                    for r in m.usage.itertuples()
+                ],
+            ),
+            "",
+            "![Model usage by purpose](usage.png)",
+            "",
+        ]
+    if len(m.believability):
+        lines += _believability_section(m)
+    return "\n".join(lines)
+
+
+def _beside_paper(m: RunMeasures, n: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for fact in m.scenario.facts:
+        ref = paper.AWARENESS.get(fact.name)
+        shown = f"{ref[0]:.0%} → {ref[1]:.0%}" if ref else "—"
+        if f"{fact.name}_interview_start" in n:
+            asked = _span(n[f"{fact.name}_interview_start"], n[f"{fact.name}_interview_end"])
+            rows.append([f"aware of the {fact.name} (interviews)", shown, asked])
+            shown = "—"
+        memory = _span(n[f"{fact.name}_aware_start"], n[f"{fact.name}_aware_end"])
+        rows.append([f"aware of the {fact.name} (memories)", shown, memory])
+    rows.append(
+        [
+            "network density",
+            f"{paper.DENSITY[0]:.3f} → {paper.DENSITY[1]:.2f}",
+            f"{n['density_start']:.3f} → {n['density_end']:.3f}",
+        ]
+    )
+    for came in m.attendance:
+        ref = paper.ATTENDANCE.get(came.fact)
+        rows.append(
+            [
+                f"invited agents who came to the {came.fact} at the right time",
+                f"{ref[0]} of {ref[1]}" if ref else "—",
+                came.summary(),
+            ]
+        )
+    return rows
+
+
+def _span(start: float, end: float) -> str:
+    return f"{start:.0%} → {end:.0%}"
+
+
+def _fact_section(m: RunMeasures, name: str, text: str, question: str) -> list[str]:
+    known = m.known[(m.known.fact == name) & m.known.tick.notna()].sort_values("tick")
+    lines = [f"### {name}", "", f"> {text}", "", f'Interview question: "{question}"', ""]
+    if len(known):
+        lines += table(
+            ["agent", "knew it from", "first memory of it"],
+            [
+                [r.agent, f"{m.clock.at(int(r.tick)):%a %H:%M}", _cell(r.memory, 120)]
+                for r in known.itertuples()
+            ],
+        )
+    else:
+        lines.append("No agent has a memory of it.")
+    lines.append("")
+    asked = m.interviews[m.interviews.fact == name] if len(m.interviews) else m.interviews
+    if len(asked):
+        last = asked[asked.tick == asked.tick.max()]
+        yes = sorted(last[last.knows].agent)
+        lines += [
+            f"Judged to know it at {last.time.iloc[0]:%a %H:%M}: {len(yes)} of {len(last)}"
+            + (f" ({', '.join(yes)})" if yes else "")
+            + ".",
+            "",
+        ]
+    for came in m.attendance:
+        if came.fact == name:
+            lines += [
+                f"Invited (learned of it before it began): {', '.join(came.invited) or 'nobody'}.",
+                f"Came at the right time: {', '.join(came.came) or 'nobody'}"
+                + (f"; also there, not invited: {', '.join(came.others)}" if came.others else "")
+                + ".",
+                "",
+            ]
+    return lines
+
+
+def _believability_section(m: RunMeasures) -> list[str]:
+    t = m.believability_table
+    categories = [c for c in t.columns if c not in ("condition", "overall", "answers")]
+    names = {
+        "full": "full",
+        "no-reflection": "no reflection",
+        "no-reflection-planning": "no reflection, no planning",
+        "no-observation-reflection-planning": "no observation, no reflection, no planning",
+    }
+    return [
+        "## Believability",
+        "",
+        "Mean score (1-5) given by the judge model to each answer, per category of the paper's "
+        "interview; each condition interviews the same agents at the run's end with kinds of "
+        "memory hidden. The paper ranked answers by people (TrueSkill μ, beside): only the "
+        "order of the conditions compares.",
+        "",
+        *table(
+            ["condition", *categories, "overall", "answers", "paper μ"],
+            [
+                [
+                    r["condition"],
+                    *(f"{r[c]:.2f}" for c in categories),
+                    f"{r['overall']:.2f}",
+                    r["answers"],
+                    str(paper.BELIEVABILITY.get(names.get(r["condition"], ""), "—")),
+                ]
+                for _, r in t.iterrows()
+            ],
+        ),
+        "",
+    ]
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    """A Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _cell(value: Any, width: int = 200) -> str:
+    text = str(value).replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
