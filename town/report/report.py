@@ -92,10 +92,9 @@ def markdown(m: RunMeasures, numbers: dict[str, Any]) -> str:
         "",
         "## Relationships",
         "",
-        "An edge from A to B: A has a memory of B (the same graph as the live one). The "
-        "personas' backgrounds (family, neighbours) are not memories here, so the graph starts "
-        "from the seed memories alone, where the paper's started from what its agents knew of "
-        "each other (0.167). "
+        "An edge from A to B: A has a memory of B (the same graph as the live one). The graph "
+        "starts from the scenario's seed memories (valentine_25 seeds who knows whom to the "
+        "paper's starting density, 0.167); the personas' backgrounds do not count. "
         f"Density {numbers['density_start']:.3f} at the start, {numbers['density_end']:.3f} "
         "at the end.",
         "",
