@@ -38,24 +38,47 @@ def main() -> None:
     total = sim.meter.total()
     rows = []
     for purpose, usage in sorted(sim.meter.by_purpose.items(), key=lambda kv: -kv[1].requests):
-        rows.append([purpose, f"{usage.requests / n:.1f}", f"{usage.prompt_tokens / n:,.0f}",
-                     f"{usage.completion_tokens / n:,.0f}",
-                     f"{100 * usage.requests / total.requests:.0f}%"])
-    rows.append(["**all**", f"**{total.requests / n:.1f}**", f"{total.prompt_tokens / n:,.0f}",
-                 f"{total.completion_tokens / n:,.0f}", "100%"])
+        rows.append(
+            [
+                purpose,
+                f"{usage.requests / n:.1f}",
+                f"{usage.prompt_tokens / n:,.0f}",
+                f"{usage.completion_tokens / n:,.0f}",
+                f"{100 * usage.requests / total.requests:.0f}%",
+            ]
+        )
+    rows.append(
+        [
+            "**all**",
+            f"**{total.requests / n:.1f}**",
+            f"{total.prompt_tokens / n:,.0f}",
+            f"{total.completion_tokens / n:,.0f}",
+            "100%",
+        ]
+    )
     per_day = total.requests / n
     verdict = "met" if per_day <= TARGET else "NOT met"
     memories = sum(len(a.mind.memory.stream) for a in sim.agents) / n
-    body = "\n".join([
-        table(["purpose", "requests / agent-day", "prompt tokens / agent-day",
-               "completion tokens / agent-day", "share of requests"], rows),
-        "",
-        f"Target: at most {TARGET} requests per agent-day: **{verdict}** ({per_day:.0f}; "
-        f"{ORIGINAL / per_day:.0f}x fewer than the original's ~{ORIGINAL}).",
-        f"{n} agents, {sim.tick:,} ticks, {wall:.1f} s wall; {memories:.0f} memories per agent "
-        f"at the end of the day. Tokens are the scripted model's estimate (4 characters a "
-        f"token) of the real prompts.",
-    ])
+    body = "\n".join(
+        [
+            table(
+                [
+                    "purpose",
+                    "requests / agent-day",
+                    "prompt tokens / agent-day",
+                    "completion tokens / agent-day",
+                    "share of requests",
+                ],
+                rows,
+            ),
+            "",
+            f"Target: at most {TARGET} requests per agent-day: **{verdict}** ({per_day:.0f}; "
+            f"{ORIGINAL / per_day:.0f}x fewer than the original's ~{ORIGINAL}).",
+            f"{n} agents, {sim.tick:,} ticks, {wall:.1f} s wall; {memories:.0f} memories per agent "
+            f"at the end of the day. Tokens are the scripted model's estimate (4 characters a "
+            f"token) of the real prompts.",
+        ]
+    )
     publish("bench_budget", "Model budget per agent-day (scripted model, the_ville_25)", body)
 
 

@@ -25,6 +25,10 @@ class ScriptedModel:
         return f"ScriptedModel(rules={sorted(self.rules)}, seed={self.seed})"
 
     async def complete(self, request: Request) -> Reply:
+        return self.reply(request)
+
+    def reply(self, request: Request) -> Reply:
+        """The answer, synchronously (a stub server's thread answers with it too)."""
         rng = random.Random(f"{self.seed}:{request.agent}:{request.key()}")
         rule = self.rules.get(request.purpose)
         if rule is not None:

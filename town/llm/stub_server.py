@@ -3,8 +3,14 @@ the benchmarks: real HTTP, the real client, faults injected from a plan.
 
 It serves POST /v1/chat/completions and GET /v1/models from a background thread. Answers are
 valid instances of the request's JSON schema (town.llm.scripted.instance_of, deterministic per
-request), or plain text. Faults come first from a fixed sequence, then with a seeded probability
-per kind; `served` counts what it did, by outcome.
+request), or plain text, or whatever an `answer` hook returns (town.llm.scripted_serving: the
+scripted model's answers). Faults come first from a fixed sequence, then with a seeded
+probability per kind; `served` counts what it did, by outcome.
+
+It also stands in for a serving engine in the speed benchmarks: a latency per request (fixed or
+sampled), a time per answer token, and a limit on the requests it serves at once (the rest
+queue, as in vLLM or llama.cpp). It keeps its own account of its load (`load()`): how long at
+least one request was being served, and requests-in-service integrated over time.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ import random
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -32,6 +39,32 @@ FAULTS = (
     "slow",  # a valid answer after `slow_seconds`
     "auth",  # 401, quoting the key it was sent (as a careless server might)
 )
+Answer = Callable[[dict[str, Any]], str | None]  # a request body -> the content, or None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLoad:
+    """The stub's account of its work since it started, at one moment (time.monotonic())."""
+
+    at: float
+    requests: int  # answered (any outcome)
+    busy_seconds: float  # time with at least one request in service
+    request_seconds: float  # requests in service, integrated over time
+    delay_seconds: float  # latency and token time it applied, summed over requests
+    peak: int  # most requests in service at once
+    queued_peak: int  # most requests waiting for a slot at once
+
+    def __sub__(self, earlier: ServerLoad) -> ServerLoad:
+        """The load between two readings (peaks: the later reading's)."""
+        return ServerLoad(
+            self.at - earlier.at,
+            self.requests - earlier.requests,
+            self.busy_seconds - earlier.busy_seconds,
+            self.request_seconds - earlier.request_seconds,
+            self.delay_seconds - earlier.delay_seconds,
+            self.peak,
+            self.queued_peak,
+        )
 
 
 class StubServer:
@@ -50,6 +83,7 @@ class StubServer:
         json_schema: bool = True,
         api_key: str | None = None,
         model: str = "stub-model",
+        answer: Answer | None = None,
     ) -> None:
         for kind in [*faults, *(rates or {})]:
             if kind is not None and kind not in FAULTS:
@@ -69,13 +103,20 @@ class StubServer:
         #                                 llama-cpp-python's server does
         self.api_key = api_key  # when set, any other key gets a 401
         self.model = model
+        self.answer = answer  # content for a normal answer; None from it: a schema instance
         self.served: Counter[str] = Counter()
         self._asked: Counter[str] = Counter()
         self.received: deque[dict[str, Any]] = deque(maxlen=1000)  # request bodies, latest last
-        self.in_flight = 0
+        self.in_flight = 0  # requests in service (past the concurrency limit's queue)
         self.peak = 0
+        self.queued = 0  # requests waiting for a slot
+        self.queued_peak = 0
         self._slots = threading.BoundedSemaphore(concurrency) if concurrency else None
         self._lock = threading.Lock()
+        self._busy = 0.0  # the load account, brought up to `_since` at every change
+        self._request_seconds = 0.0
+        self._delay_seconds = 0.0
+        self._since = time.monotonic()
         self._stopping = threading.Event()
         self._http: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -109,6 +150,50 @@ class StubServer:
 
     def requests(self) -> int:
         return sum(self.served.values())
+
+    def load(self) -> ServerLoad:
+        with self._lock:
+            self._account()
+            return ServerLoad(
+                self._since,
+                sum(self.served.values()),
+                self._busy,
+                self._request_seconds,
+                self._delay_seconds,
+                self.peak,
+                self.queued_peak,
+            )
+
+    def _account(self) -> None:
+        """Bring the load account up to now; call with the lock held, before `in_flight`
+        changes."""
+        now = time.monotonic()
+        if self.in_flight:
+            self._busy += now - self._since
+            self._request_seconds += self.in_flight * (now - self._since)
+        self._since = now
+
+    def serve(self, body: dict[str, Any], key: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """One request through the concurrency limit: it waits for a slot, as at an engine."""
+        if self._slots is not None and not self._slots.acquire(blocking=False):
+            with self._lock:
+                self.queued += 1
+                self.queued_peak = max(self.queued_peak, self.queued)
+            self._slots.acquire()
+            with self._lock:
+                self.queued -= 1
+        with self._lock:
+            self._account()
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        try:
+            return self.chat(body, key)
+        finally:
+            with self._lock:
+                self._account()
+                self.in_flight -= 1
+            if self._slots is not None:
+                self._slots.release()
 
     # -- answering ------------------------------------------------------------------------------
 
@@ -163,10 +248,12 @@ class StubServer:
             wait += self.hang_seconds
         elif fault == "slow":
             wait += self.slow_seconds
-        content = _content(body, fault)
+        content = self._content(body, fault)
         if self.tokens_per_second:
             wait += _tokens(content) / self.tokens_per_second
         if wait > 0:
+            with self._lock:
+                self._delay_seconds += wait
             self._stopping.wait(wait)
         self._count(fault or OK)
         prompt = sum(_tokens(str(m.get("content", ""))) for m in body.get("messages", []))
@@ -195,19 +282,20 @@ class StubServer:
             self.served[outcome] += 1
         return status
 
-
-def _content(body: dict[str, Any], fault: str | None) -> str:
-    if fault == "invalid_json":
-        return '{"answer": "cut off in the midd'
-    if fault == "schema_invalid":
-        return '{"unexpected": "a field no schema asked for"}'
-    if fault == "empty":
-        return ""
-    form = body.get("response_format") or {}
-    schema = form.get("schema") or (form.get("json_schema") or {}).get("schema")
-    if schema is None:
-        return "{}" if form.get("type") == "json_object" else "Okay."
-    return json.dumps(instance_of(schema, random.Random(_digest(body))))
+    def _content(self, body: dict[str, Any], fault: str | None) -> str:
+        if fault == "invalid_json":
+            return '{"answer": "cut off in the midd'
+        if fault == "schema_invalid":
+            return '{"unexpected": "a field no schema asked for"}'
+        if fault == "empty":
+            return ""
+        if self.answer is not None and (text := self.answer(body)) is not None:
+            return text
+        form = body.get("response_format") or {}
+        schema = form.get("schema") or (form.get("json_schema") or {}).get("schema")
+        if schema is None:
+            return "{}" if form.get("type") == "json_object" else "Okay."
+        return json.dumps(instance_of(schema, random.Random(_digest(body))))
 
 
 def _digest(body: dict[str, Any]) -> str:
@@ -252,19 +340,7 @@ def _handler(stub: StubServer) -> type[BaseHTTPRequestHandler]:
                 self._send(400, {}, _error("the request body is not JSON"))
                 return
             key = self.headers.get("Authorization", "").removeprefix("Bearer ")
-            if stub._slots is not None:
-                stub._slots.acquire()
-            with stub._lock:
-                stub.in_flight += 1
-                stub.peak = max(stub.peak, stub.in_flight)
-            try:
-                status, headers, answer = stub.chat(body, key)
-            finally:
-                with stub._lock:
-                    stub.in_flight -= 1
-                if stub._slots is not None:
-                    stub._slots.release()
-            self._send(status, headers, answer)
+            self._send(*stub.serve(body, key))
 
         def _send(self, status: int, headers: Mapping[str, str], body: dict[str, Any]) -> None:
             data = json.dumps(body).encode()
