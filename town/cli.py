@@ -60,15 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     run = commands.add_parser("run", help="run a scenario", description="Run a scenario.")
     run.add_argument("scenario", type=Path, help="a scenario file (.toml)")
-    run.add_argument("--headless", action="store_true", help="no window: a progress bar")
+    add_running_arguments(run)
     add_llm_arguments(run)
-    run.add_argument("--until", type=_time, help='stop at this game time, "2023-02-13 18:00"')
-    run.add_argument("--hours", type=float, help="run this many game hours")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     run.add_argument("--save", type=Path, help="run folder (default: saves/SCENARIO-DATE)")
     run.add_argument("--no-save", action="store_true", help="do not write a run folder")
-    run.add_argument("--speed", choices=SPEEDS, default="2x", help="window: starting speed")
-    run.add_argument("--paused", action="store_true", help="window: start paused")
     run.set_defaults(command=cmd_run)
 
     resume = commands.add_parser(
@@ -78,12 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
         "committed ticks are re-enacted from the recorded answers, then it runs live.",
     )
     resume.add_argument("save", type=Path, help="a run folder")
-    resume.add_argument("--headless", action="store_true", help="no window: a progress bar")
+    add_running_arguments(resume)
     add_llm_arguments(resume, default="the run's own")
-    resume.add_argument("--until", type=_time, help="go on to this game time")
-    resume.add_argument("--hours", type=float, help="go on for this many game hours")
-    resume.add_argument("--speed", choices=SPEEDS, default="2x", help="window: starting speed")
-    resume.add_argument("--paused", action="store_true", help="window: start paused")
     resume.set_defaults(command=cmd_resume)
 
     split = commands.add_parser(
@@ -164,6 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_check_command(commands)
     add_report_commands(commands)
     return parser
+
+
+def add_running_arguments(parser: argparse.ArgumentParser) -> None:
+    """How long to run, and where: the same for a new run and a resumed one."""
+    parser.add_argument("--headless", action="store_true", help="no window: a progress bar")
+    parser.add_argument("--until", type=_time, help='stop at this game time, "2023-02-13 18:00"')
+    parser.add_argument("--hours", type=float, help="run this many game hours")
+    parser.add_argument("--speed", choices=SPEEDS, default="2x", help="window: starting speed")
+    parser.add_argument("--paused", action="store_true", help="window: start paused")
 
 
 def _time(text: str) -> dt.datetime:

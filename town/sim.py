@@ -218,16 +218,12 @@ class Simulation:
 
     def reapply(self, kind: str, fields: dict[str, Any]) -> None:
         """An injection of a recorded run, applied again (re-simulation, resume, fork)."""
-        if kind == "whisper":
-            self._whisper(fields["agent"], fields["text"])
-        elif kind == "world_event":
-            self._world_event(fields["place"], fields["text"], fields["minutes"])
-        elif kind == "interview":
+        if kind == "interview":
             self._interview(fields["agent"], fields["question"], fields["remember"])
         elif kind == "schedule":
             self._add_due([(t, k, f) for t, k, f in fields["due"]])
         else:
-            raise ValueError(f"unknown kind of injection {kind!r}")
+            self._happen(kind, fields)
         self.injected += 1
 
     def _injected(self, kind: str, fields: dict[str, Any]) -> None:
@@ -280,6 +276,8 @@ class Simulation:
             self._world_event(fields["place"], fields["text"], fields["minutes"])
         elif kind == "object_state":
             self.objects.set(self.town.resolve(fields["place"]), fields["state"])
+        else:
+            raise ValueError(f"unknown kind of event {kind!r}")
 
     # -- running -----------------------------------------------------------------------------
 
