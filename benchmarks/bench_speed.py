@@ -532,9 +532,10 @@ def serialising_section(results: dict[str, dict[str, Any]], cap: int) -> list[st
         f"nothing in service* ({idle:.1f} s of {wall:.1f} s wall at cap {cap}, with prompt "
         f"building, validation and HTTP); moving the query embeddings off the event loop "
         f"would need the minds to await their retrievals (town/mind).",
-        f"- **Database writes**: none in the hot path. The run file commits once per tick, "
-        f"between think phases, when no request is in flight; model calls are kept in memory "
-        f"until then. It took {record:.2f} s of {wall:.1f} s here and "
+        f"- **Database writes**: none in the hot path. The run file is written between think "
+        f"phases, when no request is in flight, in groups of ticks committed at most a quarter "
+        f"of a second apart; model calls are kept in memory until then. It took "
+        f"{record:.2f} s of {wall:.1f} s here and "
         f"{c['record']:.2f} s of {c['wall']:.1f} s with {CROWD} agents.",
         "- **Per-request set-up, locks**: none found. One openai client (and its kept-alive "
         "connections) per event loop, the wrapper stack adds about 0.05 ms a request "
