@@ -248,7 +248,7 @@ def cmd_fork(args: argparse.Namespace) -> int:
 
 def cmd_resim(args: argparse.Namespace) -> int:
     folder = RunFolder.open(args.save)
-    total = folder.meta().get("committed", 0) + 1
+    total = folder.committed() + 1
     bar = tqdm(total=total, unit="tick", mininterval=0.5, dynamic_ncols=True)
     try:
         verdict = resimulate(folder, progress=lambda sim, record: bar.update(1))

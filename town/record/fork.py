@@ -40,7 +40,7 @@ def fork(
     scenario = load_scenario(source.scenario)
     db = source.reader()
     try:
-        tick = _tick(source, db, Clock(scenario.town.start, scenario.town.seconds_per_tick), at)
+        tick = _tick(source, Clock(scenario.town.start, scenario.town.seconds_per_tick), at)
         act = Reenactment(source, db, at=tick)
     finally:
         db.close()
@@ -63,12 +63,10 @@ def fork(
     return folder, sim
 
 
-def _tick(source: RunFolder, db: sqlite3.Connection, clock: Clock, at: dt.datetime) -> int:
+def _tick(source: RunFolder, clock: Clock, at: dt.datetime) -> int:
     """The fork's tick, checked against what the source has recorded."""
     tick = clock.tick_of(at)
-    last = source.meta().get("committed")
-    if last is None:
-        last = (db.execute("SELECT max(tick) FROM checkpoints").fetchone()[0] or 0) - 1
+    last = source.committed()
     if not 0 <= tick <= last + 1:
         raise RunError(
             f"--at {at:%Y-%m-%d %H:%M} is outside {source.path}, which runs from "

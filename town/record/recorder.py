@@ -42,7 +42,6 @@ class Recorder:
         self.every = checkpoint_every or sim.clock.ticks_per_hour
         self.ticks: list[tuple[int, str, dict[str, Any]]] = []  # not yet written
         self.calls: list[dict[str, Any]] = []  # not yet written
-        self.rows = 0
         self.last: int | None = None  # the last tick run: meta's `committed` once written
         self.since = time.monotonic()  # the last commit
         with self._transaction(sim):
@@ -109,7 +108,6 @@ class Recorder:
             "INSERT OR REPLACE INTO ticks VALUES (?, ?, ?)",
             [(tick, time_, json.dumps(changes)) for tick, time_, changes in self.ticks],
         )
-        self.rows += len(self.ticks)
         self.ticks.clear()
         for agent in sim.agents:
             stream = agent.mind.memory.stream

@@ -56,8 +56,7 @@ class Reenactment:
         """From the latest checkpoint at or before tick `at` (the latest of all if None);
         at=0 restores no checkpoint: the simulation starts afresh, as the run did."""
         self.folder = folder
-        meta = folder.meta()
-        self.committed: int = meta.get("committed", _last_checkpoint(db) - 1)
+        self.committed = folder.committed()
         start = 0
         if at != 0:
             start = (
@@ -136,10 +135,6 @@ def _injections(db: sqlite3.Connection) -> list[Injection]:
             "SELECT seq, tick, kind, fields FROM injections ORDER BY seq"
         )
     ]
-
-
-def _last_checkpoint(db: sqlite3.Connection) -> int:
-    return db.execute("SELECT max(tick) FROM checkpoints").fetchone()[0] or 0
 
 
 def _plain(data: Any) -> Any:

@@ -145,6 +145,19 @@ class RunFolder:
             check_same_thread=check_same_thread,
         )
 
+    def committed(self) -> int:
+        """The last tick the run file holds (-1 before the first): meta's `committed`, or, in
+        a file written before it was kept, the tick before the last checkpoint."""
+        committed = self.meta().get("committed")
+        if committed is not None:
+            return int(committed)
+        db = self.reader()
+        try:
+            last = db.execute("SELECT max(tick) FROM checkpoints").fetchone()[0]
+        finally:
+            db.close()
+        return (last or 0) - 1
+
     def meta(self) -> dict[str, Any]:
         db = self.reader()
         try:
