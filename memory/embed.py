@@ -190,6 +190,16 @@ class SentenceTransformerEmbedder:
             shared.hits += len(texts) - len(missing)
             return np.stack([shared.cache[t] for t in texts])
 
+    def prime(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Take these vectors as the texts' own (memories read back from a run file). A text's
+        vector differs in its last bits with the batch it was first encoded in; a resumed run
+        must meet the same vectors again as the run it goes on from, not fresh encodings."""
+        rows = np.array(vectors, dtype=np.float32, copy=True)
+        rows.flags.writeable = False
+        with _MINILM.lock:
+            for text, row in zip(texts, rows, strict=True):
+                _MINILM.cache.setdefault(text, row)
+
     @staticmethod
     def cache_info() -> dict[str, int]:
         return {"size": len(_MINILM.cache), "encoded": _MINILM.encoded, "hits": _MINILM.hits}

@@ -69,6 +69,9 @@ def restore(sim: Simulation, db: sqlite3.Connection, tick: int | None = None) ->
     for agent in sim.agents:
         saved = state["agents"][agent.name]["memory"]
         records, vectors = store.load_records(db, agent.name, sim.embedder, saved["upto"])
+        prime = getattr(sim.embedder, "prime", None)
+        if prime is not None:
+            prime([r.text for r in records], vectors)
         access = {memory_id: at for memory_id, at in saved["access"]}
         stream = agent.mind.memory.stream
         stream.set_state(_stream_state(stream.agent, sim.embedder, records, vectors, access))
