@@ -43,3 +43,14 @@ def with_town(scenario: Scenario, **changes: object) -> Scenario:
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2023, 2, day, hour, minute)
+
+
+def thinking_scenario(folder: Path, minutes: float, name: str = "the_ville_3.toml") -> Path:
+    """A copy of a scenario whose agents take `minutes` of game time to think (the world goes
+    on meanwhile), in `folder`, its map path made absolute."""
+    text = (SCENARIOS / name).read_text()
+    text = text.replace('map = "../maps/', f'map = "{(SCENARIOS.parent / "maps").as_posix()}/')
+    at = text.index("[[agents]]")
+    path = folder / f"thinking_{minutes:g}_{name}"
+    path.write_text(f"{text[:at]}[config]\nthinking_minutes = {minutes}\n\n{text[at:]}")
+    return path

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT, SCENARIOS, at, simulate
+from tests.support import ROOT, SCENARIOS, at, simulate, thinking_scenario
 from town.cli import main
 from town.record import Recorder, RunFolder
 from town.record.reenact import resimulate
 from town.record.resume import reopen
+from town.scenario import load_scenario
 from town.sim import Simulation
 
 UNTIL = "2023-02-13 09:00"
@@ -79,8 +80,12 @@ def run_and_kill(command: list[str], folder: Path, rng: random.Random) -> None:
 
 
 @pytest.mark.slow
-def test_a_run_killed_with_sigkill_resumes_to_the_same_run(tmp_path) -> None:
-    scenario = str(SCENARIOS / "the_ville_3.toml")
+@pytest.mark.parametrize("thinking", [0, 5])
+def test_a_run_killed_with_sigkill_resumes_to_the_same_run(tmp_path, thinking) -> None:
+    """Also with thinking that takes game time: then decisions on their way when it was
+    killed land as they would have."""
+    path = thinking_scenario(tmp_path, thinking) if thinking else SCENARIOS / "the_ville_3.toml"
+    scenario = str(path)
     run = ["run", scenario, "--headless", "--llm", "scripted", "--until", UNTIL]
     whole, broken = tmp_path / "whole", tmp_path / "broken"
     subprocess.run(town_command(*run, "--save", str(whole)), cwd=ROOT, check=True)
@@ -121,7 +126,10 @@ def record_run(path: Path, town, scenario, until, crash: bool = False) -> Simula
     return sim
 
 
-def test_injections_are_replayed_by_resim_and_resume(tmp_path, town, ville3) -> None:
+@pytest.mark.parametrize("thinking", [0, 5])
+def test_injections_are_replayed_by_resim_and_resume(tmp_path, town, ville3, thinking) -> None:
+    if thinking:
+        ville3 = load_scenario(thinking_scenario(tmp_path, thinking))
     whole = record_run(tmp_path / "whole", town, ville3, at(13, 9))
     verdict = resimulate(RunFolder(tmp_path / "whole"))
     assert verdict.identical, str(verdict)

@@ -51,3 +51,9 @@ class TownConfig(BaseModel):
     plan: bool = True
     # The model.
     max_in_flight: int = Field(8, ge=1, description="model requests running at once")
+    # How long a decision takes in game time. At 0 the world waits for every decision (the
+    # paper's way, and the exact one for debugging prompts). Above 0 the world goes on while
+    # agents think, and each decision lands this many game minutes after it was asked for, so
+    # the decisions of agents who think at nearby moments overlap (issue 9). An agent whose
+    # action ends thinks ahead: it starts this long before the end, while still at it.
+    thinking_minutes: float = Field(0, ge=0, le=60, description="game minutes a decision takes")

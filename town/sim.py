@@ -3,6 +3,16 @@
 Most ticks no agent needs the model. When some do, all of their requests of that tick run
 concurrently (under the cap on requests in flight), and their decisions are applied in the
 fixed order of the agents, so a run is deterministic for a seed and a sequence of answers.
+
+With `thinking_minutes` above 0, the world does not wait: a decision asked for at tick t lands
+at a tick fixed when it was asked, however long the model takes, and the ticks in between run
+while the model works (the landing tick waits for it if need be). Decisions of agents who think
+at nearby moments then overlap, which a tick-by-tick wait cannot do. What an agent does next
+is thought out `thinking_minutes` ahead, while it is still at its current action; a reaction
+or a line in a conversation lands on the next tick. The run stays deterministic because a
+thinking agent's mind is left alone until its decision lands: what it sees meanwhile is kept
+and perceived then, nothing of it is stored, and what it reads of the world (who is busy, its
+conversation) is a copy taken when it began.
 This module also holds the injection API: whispers, world events, interviews and added
 events. Each is applied between ticks and handed to the observers' `on_inject`, so that a run
 file can apply it again at the same moment when the run is resumed or re-simulated.
@@ -15,7 +25,7 @@ import base64
 import datetime as dt
 import logging
 import random
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -35,6 +45,7 @@ from town.agents.state import Action, AgentState, Status
 from town.clock import Clock
 from town.config import TownConfig
 from town.llm import LanguageModel, Stack, compose
+from town.llm.recorder import Replayer
 from town.mind.converse import Conversation
 from town.mind.memories import AgentMemory
 from town.mind.mind import Decision, Mind, Situation
@@ -64,6 +75,23 @@ class TickRecord:
 
     def empty(self) -> bool:
         return not (self.moved or self.actions or self.objects or self.utterances)
+
+
+@dataclass(slots=True)
+class Thought:
+    """A decision on its way (with `thinking_minutes` above 0): it lands at tick `lands`."""
+
+    lands: int
+    task: asyncio.Task[Decision] | None  # None once restored from a checkpoint, decided
+    decision: Decision | None = None
+    seen: list[tuple[int, list[Event]]] = field(default_factory=list)  # to perceive on landing
+    sectors: list[str] = field(default_factory=list)  # walked into meanwhile
+
+    def result(self) -> Decision:
+        if self.decision is None:
+            assert self.task is not None and self.task.done()
+            self.decision = self.task.result()  # CancelledError if cancelled (window closed)
+        return self.decision
 
 
 class Observer(Protocol):
@@ -112,6 +140,8 @@ class Simulation:
         self.talks: dict[int, Conversation] = {}  # conversations under way, by id
         self.talk_of: dict[str, int] = {}  # agent -> the conversation it is in
         self.thinking: frozenset[str] = frozenset()  # agents waiting on their minds right now
+        self.lag = self.clock.ticks(dt.timedelta(minutes=self.config.thinking_minutes))
+        self.thoughts: dict[str, Thought] = {}  # decisions on their way (lag above 0)
         self.next_talk = 0
         self.agents = self._make_agents()
         self.by_name = {a.name: a for a in self.agents}
@@ -194,11 +224,13 @@ class Simulation:
 
     def whisper(self, name: str, text: str) -> None:
         """An inner voice for one agent: it becomes a memory and re-shapes its day."""
+        self.settle()
         self._whisper(name, text)
         self._injected("whisper", {"agent": name, "text": text})
 
     def world_event(self, place: str, text: str, minutes: int | None = None) -> None:
         """Something happens to an object ('on fire'); agents who see it may react."""
+        self.settle()
         self._world_event(place, text, minutes)
         self._injected("world_event", {"place": place, "text": text, "minutes": minutes})
 
@@ -206,6 +238,7 @@ class Simulation:
         """Ask an agent anything; it answers in character from what it remembers. Even an
         interview it does not remember changes the run a little (the memories it recalled
         were accessed), so it is an injection like the others."""
+        self.settle()
         answer = self._interview(name, question, remember)
         self._injected("interview", {"agent": name, "question": question, "remember": remember})
         return answer
@@ -218,6 +251,7 @@ class Simulation:
 
     def reapply(self, kind: str, fields: dict[str, Any]) -> None:
         """An injection of a recorded run, applied again (re-simulation, resume, fork)."""
+        self.settle()
         if kind == "interview":
             self._interview(fields["agent"], fields["question"], fields["remember"])
         elif kind == "schedule":
@@ -234,7 +268,10 @@ class Simulation:
                 hook(self, kind, fields)
 
     def _whisper(self, name: str, text: str) -> None:
-        self._agent(name).mind.hear(text)
+        agent = self._agent(name)
+        if name in self.thoughts:  # its mind must be at rest to take it in
+            self._finish(name)
+        agent.mind.hear(text)
 
     def _world_event(self, place: str, text: str, minutes: int | None) -> None:
         address = self.town.resolve(place)
@@ -256,7 +293,11 @@ class Simulation:
         self.due.sort(key=lambda d: d[0])  # stable: what was added first at a tick goes first
 
     def use_model(self, model: Stack) -> None:
-        """Answer from another model from now on (a resumed run: recorded answers, then live)."""
+        """Answer from another model from now on (a resumed run: recorded answers, then live).
+        Thoughts that were waiting on a replay for what it had not recorded ask `model`."""
+        replayer = self.llm.backend if isinstance(self.llm, Stack) else None
+        if isinstance(replayer, Replayer) and replayer.hold_after is not None:
+            replayer.go_live(model)
         self.llm = model
         self.cap, self.meter = model.cap, model.meter
 
@@ -306,19 +347,29 @@ class Simulation:
         for agent in self.agents:
             agent.state.utterance = None
         record.perceived = self._perceive()
+        if self.thoughts:
+            self._land(record)
         thinkers, situations, ended = [], [], []
         for agent in self.agents:
-            situation = self._situation(agent)
-            action_ended = agent.name not in self.talk_of and (
-                agent.state.action is None or self.tick >= agent.state.action.end
-            )
+            if agent.name in self.thoughts:
+                continue
             talk = self.talks.get(self.talk_of.get(agent.name, -1))
             my_turn = talk is not None and talk.speaker == agent.name
+            if self.lag and talk is not None and not my_turn:
+                continue  # in a conversation, it thinks on its turn only
+            lag = self._lag_of(agent, my_turn)
+            # With a lag, an agent thinks ahead: its decision lands as its action ends.
+            action_ended = talk is None and (
+                agent.state.action is None or self.tick + lag >= agent.state.action.end
+            )
+            situation = self._situation(agent, lag)
             if agent.mind.wants_to_think(situation, action_ended, my_turn):
                 thinkers.append(agent)
                 situations.append(situation)
                 ended.append(action_ended)
-        if thinkers:
+        if thinkers and self.lag:
+            self._begin(thinkers, situations, ended)
+        elif thinkers:
             self.thinking = frozenset(a.name for a in thinkers)
             try:
                 decisions = self._run(self._think_all(thinkers, situations, ended))
@@ -326,6 +377,8 @@ class Simulation:
                 self.thinking = frozenset()
             for agent, decision in zip(thinkers, decisions, strict=True):
                 self._apply(agent, decision, record)
+        if self.thoughts:
+            self._pump()
         self._store_memories()
         self._move(record)
         record.objects = self.objects.take_changes()
@@ -340,13 +393,38 @@ class Simulation:
             if end is not None:
                 end(self)
         if self._loop is not None:
+            tasks = asyncio.all_tasks(self._loop)
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                self._loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             self._loop.close()
             self._loop = None
 
-    def _run(self, work: Coroutine[Any, Any, T]) -> T:
+    def _run(self, work: Coroutine[Any, Any, T] | asyncio.Future[T]) -> T:
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
         return self._loop.run_until_complete(work)
+
+    def _pump(self) -> None:
+        """Let the thoughts in flight take their next steps (send, read an answer) without
+        waiting for any of them: this runs between ticks."""
+        self._run(asyncio.sleep(0))
+
+    def idle(self, seconds: float) -> None:
+        """Between ticks that are not due yet (a window at 1x), let the thoughts in flight go
+        on for up to `seconds`: they are not served while nobody runs the event loop."""
+        if self.thoughts:
+            self._run(asyncio.sleep(seconds))
+
+    def settle(self) -> bool:
+        """Wait until every thought in flight has decided (it still lands at its own tick).
+        A checkpoint and an injection need minds at rest. False if one was cancelled (the
+        window closed on it): then the state cannot be saved as it is."""
+        tasks = [t.task for t in self.thoughts.values() if t.task is not None and not t.task.done()]
+        if tasks:
+            self._run(asyncio.wait(tasks))
+        return not any(t.task.cancelled() for t in self.thoughts.values() if t.task is not None)
 
     # -- perceive ----------------------------------------------------------------------------
 
@@ -359,7 +437,11 @@ class Simulation:
         for agent in self.agents:
             agent.arena = town.arena_at(agent.state.tile)
             sector = town.sector_at(agent.state.tile)
-            if sector is not None:
+            thought = self.thoughts.get(agent.name)
+            if sector is not None and thought is not None:
+                if sector not in thought.sectors:
+                    thought.sectors.append(sector)
+            elif sector is not None:
                 agent.mind.known.learn(sector)  # spatial memory grows where one goes
             action = agent.state.action
             if agent.arena is None or action is None:
@@ -393,6 +475,10 @@ class Simulation:
             if view == agent.view:
                 continue
             agent.view = view
+            thought = self.thoughts.get(agent.name)
+            if thought is not None:  # noticed now, taken in once the decision lands
+                thought.seen.append((self.tick, self._nearest(agent, events)))
+                continue
             total += len(agent.mind.perceive(self._nearest(agent, events), self.tick))
         return total
 
@@ -415,41 +501,97 @@ class Simulation:
 
     # -- think -------------------------------------------------------------------------------
 
-    def _situation(self, agent: Agent) -> Situation:
+    def _lag_of(self, agent: Agent, my_turn: bool) -> int:
+        """Ticks from asking to landing: a reply or a reaction comes the next moment; what
+        to do next is thought out ahead."""
+        if not self.lag:
+            return 0
+        return 1 if my_turn or agent.mind.pending.sighting is not None else self.lag
+
+    def _situation(self, agent: Agent, lag: int = 0) -> Situation:
+        """What the agent knows as it begins to think; with a lag, it decides for the moment
+        its decision will land."""
         return Situation(
-            self.tick,
+            self.tick + lag,
             self.clock,
             self.town,
             agent.state.tile,
             agent.state.action,
             agent.state.status,
+            asked=self.tick if lag else None,
         )
+
+    def _begin(self, thinkers: list[Agent], situations: list[Situation], ended: list[bool]) -> None:
+        """Start these agents thinking; each decision lands `lag` ticks from now."""
+        busy = frozenset(name for name in self.by_name if self._busy(name))
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        for agent, situation, action_ended in zip(thinkers, situations, ended, strict=True):
+            talk = self.talks.get(self.talk_of.get(agent.name, -1))
+            copy = Conversation.from_state(talk.get_state()) if talk is not None else None
+            work = self._think(agent, situation, action_ended, copy, busy.__contains__)
+            self.thoughts[agent.name] = Thought(situation.tick, self._loop.create_task(work))
+        self.thinking = frozenset(self.thoughts)
+
+    def _land(self, record: TickRecord) -> None:
+        """Apply the decisions due now, in agent order, waiting for any still on its way."""
+        for agent in self.agents:
+            thought = self.thoughts.get(agent.name)
+            if thought is None or thought.lands > self.tick:
+                continue
+            decision = self._finish(agent.name)
+            del self.thoughts[agent.name]
+            for sector in thought.sectors:
+                agent.mind.known.learn(sector)
+            for tick, events in thought.seen:
+                record.perceived += len(agent.mind.perceive(events, tick))
+            self._apply(agent, decision, record)
+        self.thinking = frozenset(self.thoughts)
+
+    def _finish(self, name: str) -> Decision:
+        """The decision of this agent's thought in flight, waiting for it if need be."""
+        thought = self.thoughts[name]
+        if thought.task is not None and not thought.task.done():
+            self._run(asyncio.wait([thought.task]))
+        return thought.result()
 
     async def _think_all(
         self, thinkers: list[Agent], situations: list[Situation], ended: list[bool]
     ) -> list[Decision]:
         return await asyncio.gather(
             *(
-                self._think(agent, situation, action_ended)
+                self._think(
+                    agent,
+                    situation,
+                    action_ended,
+                    self.talks.get(self.talk_of.get(agent.name, -1)),
+                    self._busy,
+                )
                 for agent, situation, action_ended in zip(thinkers, situations, ended, strict=True)
             )
         )
 
-    async def _think(self, agent: Agent, situation: Situation, action_ended: bool) -> Decision:
-        talk = self.talks.get(self.talk_of.get(agent.name, -1))
+    async def _think(
+        self,
+        agent: Agent,
+        situation: Situation,
+        action_ended: bool,
+        talk: Conversation | None,
+        busy: Callable[[str], bool],
+    ) -> Decision:
         try:
             return await agent.mind.think(
-                self.meter, situation, action_ended=action_ended, talk=talk, others_busy=self._busy
+                self.meter, situation, action_ended=action_ended, talk=talk, others_busy=busy
             )
         except Exception:
             # A bug in one mind must not end everyone's run: the agent pauses and tries again.
-            log.exception("%s could not decide what to do at tick %d", agent.name, self.tick)
+            log.exception("%s could not decide what to do at tick %d", agent.name, situation.tick)
             self.think_failures += 1
             if talk is not None:
                 return Decision(line="Sorry, I lost my train of thought.", end_talk=True)
-            end = self.tick + self.clock.ticks(dt.timedelta(minutes=5))
-            address = self.town.address_at(agent.state.tile)
-            return Decision(action=Action("pausing", "💭", address, self.tick, end))
+            end = situation.tick + self.clock.ticks(dt.timedelta(minutes=5))
+            address = self.town.address_at(situation.tile)
+            return Decision(action=Action("pausing", "💭", address, situation.tick, end))
 
     def _busy(self, name: str) -> bool:
         """Whether an agent cannot be talked to now: asleep, or in a full conversation."""
@@ -517,6 +659,8 @@ class Simulation:
         for name in talk.people:
             self.talk_of.pop(name, None)
             agent = self.by_name[name]
+            if name in self.thoughts:  # drawn in while thinking: its mind must be at rest
+                self._finish(name)
             agent.mind.talked_with(talk.people, self.tick, talk)
             agent.state.status = Status.WALKING if agent.state.path else Status.ACTING
 
@@ -573,6 +717,8 @@ class Simulation:
         """Everyone's new memories of this tick, embedded in one batch, stored in agent order."""
         notes: list[tuple[Agent, list[NewMemory]]] = []
         for agent in self.agents:
+            if agent.name in self.thoughts:
+                continue  # its stream stays as it was until its decision lands
             taken = agent.mind.memory.take_notes()
             if taken:
                 notes.append((agent, taken))
@@ -590,8 +736,11 @@ class Simulation:
 
     def get_state(self, streams: bool = True) -> dict[str, Any]:
         """Everything needed to continue this run later, as plain JSON-able data. Without
-        `streams`, the memory streams are left out (a run file stores memories apart)."""
-        return {
+        `streams`, the memory streams are left out (a run file stores memories apart).
+        Thoughts in flight are waited for: their decisions are kept, to land as they would."""
+        if not self.settle():
+            raise RuntimeError("a thought was cancelled: this moment of the run cannot be saved")
+        state: dict[str, Any] = {
             "tick": self.tick,
             "rng": _rng_state(self.rng),
             "ids": self.ids.get_state(),
@@ -612,6 +761,21 @@ class Simulation:
                 for a in self.agents
             },
         }
+        if self.thoughts:  # (absent when none, as in every run without a lag)
+            state["thoughts"] = {
+                name: {
+                    "lands": t.lands,
+                    "decision": t.result().to_dict(),
+                    "notes": [
+                        [n.text, str(n.kind), n.importance, list(n.evidence), n.expires]
+                        for n in self.by_name[name].mind.memory.notes
+                    ],
+                    "seen": [[tick, [e.to_dict() for e in events]] for tick, events in t.seen],
+                    "sectors": t.sectors,
+                }
+                for name, t in self.thoughts.items()
+            }
+        return state
 
     def set_state(self, data: dict[str, Any]) -> None:
         self.tick = data["tick"]
@@ -631,6 +795,16 @@ class Simulation:
                 agent.mind.memory.stream.set_state(saved["stream"])
             agent.mind.set_state(saved["mind"])
             agent.view = saved.get("view")
+        self.thoughts = {}
+        for name, thought in data.get("thoughts", {}).items():
+            decision = Decision.from_dict(thought["decision"])
+            seen = [(tick, [Event.from_dict(e) for e in es]) for tick, es in thought["seen"]]
+            self.thoughts[name] = Thought(
+                thought["lands"], None, decision, seen, list(thought["sectors"])
+            )
+            notes = [NewMemory(t, k, i, tuple(e), x) for t, k, i, e, x in thought["notes"]]
+            self.by_name[name].mind.memory.notes = notes
+        self.thinking = frozenset(self.thoughts)
         self.ids.set_state(data["ids"])
 
 

@@ -137,7 +137,8 @@ def test_a_town_on_the_server_lives_as_on_the_scripted_model(town, ville3) -> No
 
 def test_the_agents_of_a_tick_think_at_once(town, ville3) -> None:
     """At 09:00 all three are awake and without a plan: the first tick asks for three day
-    plans, all in flight together; with a cap of one, one after another."""
+    plans and rates what they see, all in flight together (an agent rates beside its other
+    thinking); with a cap of one, one after another."""
     peaks = {}
     for cap in (1, 8):
         answers = ScriptedAnswers(scripted_rules(), seed=ville3.town.seed)
@@ -147,4 +148,5 @@ def test_the_agents_of_a_tick_think_at_once(town, ville3) -> None:
             sim.close()
             peaks[cap] = stub.load().peak
         assert sim.meter.by_purpose["plan"].requests == 3
-    assert peaks == {1: 1, 8: 3}
+        ratings = sim.meter.by_purpose["importance"].requests
+    assert ratings > 0 and peaks == {1: 1, 8: 3 + ratings}

@@ -23,7 +23,8 @@ class Request:
     purpose: str  # plan, act, importance, react, converse, reflect, interview, ...
     schema: type[BaseModel] | None = None  # when set, the answer must validate against it
     agent: str | None = None
-    tick: int | None = None
+    tick: int | None = None  # when it was asked
+    due: int | None = None  # the tick its answer lands at, when that is later (sim.py's lag)
     # What the prompt was rendered from. Real backends never send it; the scripted model
     # answers from it instead of parsing prose.
     facts: Mapping[str, Any] = field(default_factory=dict)

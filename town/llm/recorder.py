@@ -8,6 +8,7 @@ agent received, fallbacks and cache hits included: that is what makes a replay e
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections import deque
@@ -115,9 +116,21 @@ class Replayer:
         for call in calls:
             self.queues.setdefault((call.agent, call.purpose, call.key), deque()).append(call)
         self.misses = 0
+        # A resumed run: a thought on its way when the run stopped was recorded only in part.
+        # What the record lacks of a thought that lands after tick `hold_after` (the record's
+        # last) waits for the live model (`go_live`), then goes to it. Else a miss is a miss.
+        self.hold_after: int | None = None
+        self.then: LanguageModel | None = None
+        self._live: asyncio.Event | None = None
 
     def __repr__(self) -> str:
         return f"Replayer({self.left} calls left)"
+
+    def go_live(self, model: LanguageModel) -> None:
+        """From now on, what the record lacks goes to `model` (see `hold_after`)."""
+        self.then = model
+        if self._live is not None:
+            self._live.set()
 
     @property
     def left(self) -> int:
@@ -126,6 +139,13 @@ class Replayer:
 
     async def complete(self, request: Request) -> Reply:
         queue = self.queues.get((request.agent, request.purpose, request.key()))
+        lands = request.due if request.due is not None else request.tick
+        if not queue and self.hold_after is not None and (lands or 0) > self.hold_after:
+            if self.then is None:
+                self._live = self._live or asyncio.Event()
+                await self._live.wait()
+            assert self.then is not None
+            return await self.then.complete(request)
         if not queue:
             self.misses += 1
             raise ReplayMiss(

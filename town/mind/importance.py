@@ -14,10 +14,15 @@ MAX_PER_REQUEST = 16  # keeps a small model's answer short; the rest wait for th
 FALLBACK_RATING = 3
 
 
-async def rate_sights(mind: Mind, model: LanguageModel, situation: Situation) -> None:
+async def rate_sights(
+    mind: Mind, model: LanguageModel, situation: Situation
+) -> tuple[list[str], list[int]]:
+    """The ratings of what waits to be rated (the first MAX_PER_REQUEST of it). The caller
+    gives them to the memory (`AgentMemory.rate`) when it sees fit: the request runs
+    alongside the rest of the agent's thinking, which does not need it."""
     texts = mind.memory.unrated[:MAX_PER_REQUEST]
     if not texts:
-        return
+        return [], []
     schema = ratings(len(texts))
     answer = await mind.ask(
         model,
@@ -29,4 +34,4 @@ async def rate_sights(mind: Mind, model: LanguageModel, situation: Situation) ->
         max_tokens=10 + 6 * len(texts),
         items="\n".join(f"{i}. {text}" for i, text in enumerate(texts, 1)),
     )
-    mind.memory.rate(texts, answer.ratings)
+    return texts, answer.ratings

@@ -8,6 +8,7 @@ deterministic.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import deque
 from collections.abc import Callable
@@ -51,6 +52,7 @@ class Situation:
     tile: Tile
     action: Action | None = None
     status: Status = Status.ACTING
+    asked: int | None = None  # the tick the thinking began, if before `tick` (see sim.py)
 
     @property
     def now(self) -> dt.datetime:
@@ -78,6 +80,15 @@ class Decision:
     talk_to: str | None = None  # start (or join) a conversation with this agent
     line: str | None = None  # what it says (an opening, or its turn in a conversation)
     end_talk: bool = False  # it ends its conversation with this line
+
+    def to_dict(self) -> dict[str, Any]:
+        action = self.action.to_dict() if self.action else None
+        return {"action": action, "talk_to": self.talk_to, "line": self.line, "end": self.end_talk}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Decision:
+        action = Action(**data["action"]) if data["action"] else None
+        return cls(action, data["talk_to"], data["line"], data["end"])
 
 
 @dataclass(slots=True)
@@ -154,7 +165,8 @@ class Mind:
             purpose=purpose,
             schema=schema,
             agent=p.name,
-            tick=situation.tick,
+            tick=situation.tick if situation.asked is None else situation.asked,
+            due=None if situation.asked is None else situation.tick,
             facts={"name": p.name, "first_name": p.first_name, **facts},
             fallback=fallback,
             max_tokens=max_tokens,
@@ -274,11 +286,33 @@ class Mind:
     ) -> Decision:
         """One tick's thinking. `talk` is the conversation this agent is in, if any;
         `others_busy(name)` says whether another agent cannot be talked to now."""
+        rating = None
+        if self.memory.unrated and self._rating_due(situation.tick):
+            # Rating what it saw goes on beside the rest: nothing below reads the ratings (the
+            # sights are not memories until rated). They are given to the memory after the
+            # rest, whichever answer came first, so memory ids do not depend on timing.
+            self.last_rating = situation.tick
+            rating = asyncio.ensure_future(rate_sights(self, model, situation))
+        try:
+            decision = await self._think(model, situation, action_ended, talk, others_busy)
+        except BaseException:
+            if rating is not None:
+                rating.cancel()
+            raise
+        if rating is not None:
+            self.memory.rate(*await rating)
+        return decision
+
+    async def _think(
+        self,
+        model: LanguageModel,
+        situation: Situation,
+        action_ended: bool,
+        talk: Conversation | None,
+        others_busy: Callable[[str], bool],
+    ) -> Decision:
         decision = Decision()
         pending = self.pending
-        if self.memory.unrated and self._rating_due(situation.tick):
-            self.last_rating = situation.tick
-            await rate_sights(self, model, situation)
         if pending.look_back is not None:
             finished, pending.look_back = pending.look_back, None
             await look_back(self, model, situation, finished)

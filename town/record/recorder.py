@@ -76,8 +76,10 @@ class Recorder:
 
     def on_end(self, sim: Simulation) -> None:
         self.last = sim.tick - 1
+        settled = sim.settle()  # False if the window closed on a thought: resume redoes it
         with self._transaction(sim):
-            self._checkpoint(sim)
+            if settled:
+                self._checkpoint(sim)
             ended = {
                 "tick": sim.tick,
                 "time": sim.now.isoformat(sep=" "),

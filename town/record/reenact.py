@@ -52,9 +52,12 @@ class Reenactment:
     """A run file's simulation, put back at a checkpoint (or at its very start) and stepped
     forward on its recorded answers."""
 
-    def __init__(self, folder: RunFolder, db: sqlite3.Connection, at: int | None = None) -> None:
+    def __init__(
+        self, folder: RunFolder, db: sqlite3.Connection, at: int | None = None, holds: bool = False
+    ) -> None:
         """From the latest checkpoint at or before tick `at` (the latest of all if None);
-        at=0 restores no checkpoint: the simulation starts afresh, as the run did."""
+        at=0 restores no checkpoint: the simulation starts afresh, as the run did. With
+        `holds`, what the record lacks waits for a live model (a resume; see Replayer)."""
         self.folder = folder
         self.committed = folder.committed()
         start = 0
@@ -71,6 +74,8 @@ class Reenactment:
         self.sim: Simulation = new_simulation(folder, stack)
         if start > 0:
             restore(self.sim, db, start)
+        if holds:
+            self.replayer.hold_after = self.committed
         self.injections = [i for i in _injections(db) if i.seq > self.sim.injected]
         self.ticks = {
             tick: json.loads(changes)

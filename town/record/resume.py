@@ -10,10 +10,11 @@ from town.sim import Simulation
 def reopen(folder: RunFolder) -> Simulation:
     """The run as its last committed tick left it, ready to go on: its latest checkpoint, then
     the ticks committed after it re-enacted on their recorded answers (and checked), then what
-    was injected after the last tick. The caller gives it a live model (`use_model`)."""
+    was injected after the last tick. The caller gives it a live model (`use_model`), which
+    also answers what thoughts on their way when the run stopped still have to ask."""
     db = folder.reader()
     try:
-        act = Reenactment(folder, db)
+        act = Reenactment(folder, db, holds=True)
     finally:
         db.close()
     end = act.committed + 1

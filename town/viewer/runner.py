@@ -30,6 +30,9 @@ T = TypeVar("T")
 MAX_PUBLISH_RATE = 60.0
 # The longest the thread sleeps without looking at its commands and its stop flag.
 IDLE_WAIT = 0.25
+# While decisions are on their way (thinking_minutes), the thread waits in slices this long,
+# running the simulation's event loop, so that commands are still seen at once.
+THINK_SLICE = 0.02
 
 Prepare = Callable[[Simulation], None]
 
@@ -205,7 +208,10 @@ class SimRunner:
                 if wait > 0:
                     if self._dirty:
                         self.publish()
-                    self._wake.wait(wait)
+                    if sim.thoughts:  # decisions on their way: keep them going meanwhile
+                        sim.idle(min(wait, THINK_SLICE))
+                    else:
+                        self._wake.wait(wait)
                     continue
                 self._step()
         except asyncio.CancelledError:
