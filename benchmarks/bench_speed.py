@@ -55,6 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "assets" / "scenarios" / "the_ville_25.toml"
 LATENCY = 1.0  # seconds per request at the server
 SERVER_SLOTS = 32  # requests the stand-in engine serves at once; more wait in its queue
+THINKING = 10  # game minutes a decision takes in the runs where the world does not wait
 SPEED_HOURS = (2, 4)  # the speed runs go 4 game hours from the start, measured per 2
 CROWD = 200
 CROWD_START = dt.datetime(2023, 2, 13, 10, 0)
@@ -86,6 +87,16 @@ class TimedSimulation(Simulation):
             self.think_seconds += spent
             if self.meter.total().requests > asked:
                 self.asking_seconds += spent
+
+    def _finish(self, name: str) -> Decision:
+        """With a lag: the wait for a decision due to land (every thought asks the model)."""
+        began = time.perf_counter()
+        try:
+            return super()._finish(name)
+        finally:
+            spent = time.perf_counter() - began
+            self.think_seconds += spent
+            self.asking_seconds += spent
 
 
 class TimedRecorder(Recorder):
@@ -157,6 +168,9 @@ def run_one(spec: dict[str, Any]) -> dict[str, Any]:
     scenario = load_scenario(SCENARIO)
     if spec["agents"] != len(scenario.agents):
         scenario = recast(scenario, spec["agents"], dt.datetime.fromisoformat(spec["start"]))
+    if spec.get("thinking"):
+        config = scenario.config.model_copy(update={"thinking_minutes": spec["thinking"]})
+        scenario = scenario.model_copy(update={"config": config})
     town = load_town(scenario.map_path)
     check_places(scenario, town)
     embedder = SentenceTransformerEmbedder()
@@ -223,26 +237,28 @@ def simulate(
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "run_file_mb": run_file / 2**20,
         "fallbacks": sim.meter.total().fallbacks,
+        "purposes": {purpose: c.requests for purpose, c in sim.meter.by_purpose.items()},
         "think_failures": sim.think_failures,
     }
 
 
 def critical_path(run: RunFolder, ends: list[int]) -> list[int]:
     """Per span: the requests that must follow one another when every agent's requests of a
-    tick run at once and the tick waits for the last: the sum over ticks of the most requests
-    one agent made in it (cache hits left out). At 1 s a request, no cap and no engine time,
-    the span could take no less than this many seconds."""
+    tick run at once and the tick waits for the last: the sum over ticks of the longest chain
+    one agent made in it (cache hits left out; its importance rating runs beside the rest, so
+    a chain is its other requests, or the rating alone). At 1 s a request, no cap and no
+    engine time, the span could take no less than this many seconds."""
     db = run.reader()
     try:
         rows = db.execute(
-            "SELECT tick, agent, count(*) FROM model_calls "
+            "SELECT tick, agent, sum(purpose != 'importance'), count(*) FROM model_calls "
             "WHERE NOT json_extract(call, '$.cached') GROUP BY tick, agent"
         ).fetchall()
     finally:
         db.close()
     longest: dict[int, int] = {}
-    for tick, _, n in rows:
-        longest[tick] = max(longest.get(tick, 0), n)
+    for tick, _, others, n in rows:
+        longest[tick] = max(longest.get(tick, 0), others or min(n, 1))
     spans, start = [], 0
     for end in ends:
         spans.append(sum(n for tick, n in longest.items() if start <= tick < end))
@@ -319,6 +335,8 @@ def main() -> None:
     results = {
         "one": in_process(speed(1)),
         "capped": in_process(speed(cap)),
+        "thinking": in_process({**speed(cap), "thinking": THINKING}),
+        "thinking_wide": in_process({**speed(SERVER_SLOTS), "thinking": THINKING}),
         "one_before": in_process(speed(1, SPEED_HOURS[:1]), before),
         "capped_before": in_process(speed(cap, SPEED_HOURS[:1]), before),
         "crowd_scripted": in_process(crowd("scripted")),
@@ -326,6 +344,13 @@ def main() -> None:
         "crowd_server_wide": in_process(crowd("server", SERVER_SLOTS)),
     }
     total = time.perf_counter() - began
+    # Kept, so that the report can be written again without the runs (--report).
+    (Path(tempfile.gettempdir()) / "bench_speed.json").write_text(json.dumps([results, total]))
+    publish_report(results, total)
+
+
+def publish_report(results: dict[str, dict[str, Any]], total: float) -> None:
+    cap = TownConfig().max_in_flight
     body = report(results, cap) + f"\n\nWhole benchmark: {total:.0f} s."
     publish("bench_speed", "Speed: agents thinking at once, and 200 of them (issue 9)", body)
 
@@ -389,7 +414,8 @@ def speed_section(results: dict[str, dict[str, Any]], cap: int) -> list[str]:
             f"- {span}: **{a['wall'] / b['wall']:.2f}x** faster with the cap at {cap} than one "
             f"at a time ({a['wall']:.1f} s against {b['wall']:.1f} s). Its critical path is "
             f"{b['critical']} requests (the sum over ticks of the longest chain of requests one "
-            f"agent made in the tick), so at 1 s a request no cap could do better than "
+            f"agent made in the tick, its importance rating beside it), so at 1 s a request no "
+            f"cap could do better than "
             f"{a['served']} / {b['critical']} = {bound:.2f}x."
         )
     same = one["state"] == capped["state"]
@@ -420,6 +446,58 @@ def speed_section(results: dict[str, dict[str, Any]], cap: int) -> list[str]:
         f"{one['fallbacks'] + capped['fallbacks']} fallbacks, "
         f"{one['answers_missed'] + capped['answers_missed']} answers not from the scripted "
         f"rules. Torch threads of the embedder: {threads}.",
+    ]
+
+
+def thinking_section(results: dict[str, dict[str, Any]], cap: int) -> list[str]:
+    one = results["one"]
+    runs = [("thinking", cap), ("thinking_wide", SERVER_SLOTS)]
+    first = load_scenario(SCENARIO).town.start
+    rows, notes = [], []
+    for i, base in enumerate(one["spans"]):
+        begin = first + dt.timedelta(hours=([0, *SPEED_HOURS])[i])
+        end = first + dt.timedelta(hours=SPEED_HOURS[i])
+        span = f"{begin:%H:%M}-{end:%H:%M}"
+        rows.append(span_row(span, 1, base))
+        for key, n in runs:
+            s = results[key]["spans"][i]
+            rows.append(span_row(f"{span}, thinking {THINKING} min", n, s))
+            notes.append(
+                f"- {span}, cap {n}: **{base['wall'] / s['wall']:.2f}x** faster than one at a "
+                f"time without a lag ({base['wall']:.1f} s against {s['wall']:.1f} s; "
+                f"{s['served']} requests against {base['served']}: a different run)."
+            )
+    same = results["thinking"]["state"] == results["thinking_wide"]["state"]
+    purposes = results["thinking"]["purposes"]
+    quick = purposes.get("converse", 0) + purposes.get("react", 0)
+    busy = one["spans"][-1]["served"]
+    minutes = 2 * 60 * 10 / busy  # game minutes a request must take for 10 of them at once
+    return [
+        f"### The same, with `thinking_minutes = {THINKING}`: the world goes on while agents think",
+        "",
+        "A decision lands a fixed number of ticks after it was asked for, whatever the model "
+        "takes: what to do next is thought out ahead, while the agent is still at its current "
+        "action; a reaction or a line in a conversation lands on the next tick. So decisions "
+        "of agents who think at nearby moments overlap. It changes what happens (what an agent "
+        "sees while it thinks, it takes in when its decision lands), so these runs are not the "
+        "one-at-a-time run's requests: compare the requests column.",
+        "",
+        table(SPAN_HEADERS, rows),
+        "",
+        *notes,
+        f"- Both lagged runs end in the {'same' if same else 'DIFFERENT'} state, with caps of "
+        f"{cap} and {SERVER_SLOTS}: the lag fixes what happens, the cap only how fast. "
+        "*s in think phases* here is the time ticks waited for decisions due to land; *s "
+        "outside think phases* includes the minds' own work (retrieval, prompts, reading "
+        "answers), done between ticks.",
+        f"- What still holds the world up: conversation lines and reactions ({quick} of the "
+        f"{sum(purposes.values())} requests of these 4 hours), which land on the next tick, "
+        "and follow one another within a conversation.",
+        f"- What 10x would take on this town: 10 requests in flight all the time, so about 10 "
+        f"of the 25 agents thinking at every moment. At {busy} requests in the busy 2 hours, "
+        f"each request would have to take about {minutes:.0f} game minutes, conversation "
+        "lines and reactions included: a town where a conversation of 8 lines lasts the best "
+        "part of an hour. Not done.",
     ]
 
 
@@ -517,16 +595,15 @@ def serialising_section(results: dict[str, dict[str, Any]], cap: int) -> list[st
         "",
         f"- **The tick waits for its slowest thinker.** Decisions are applied in agent order "
         f"once all of a tick's thinkers are done, and one agent's requests in a tick follow one "
-        f"another (rate what it saw, react, re-plan; or plan the day, then split its first "
-        f"hour). Most ticks that ask the model have one or two thinkers, so with 25 agents the "
-        f"requests in flight while agents wait average {in_flight:.2f} against a cap of {cap}, "
-        f"and the critical path above bounds the gain. With {CROWD} agents many think at once: "
+        f"another (react, then re-plan; or plan the day, then split its first hour). Most "
+        f"ticks that ask the model have one or two thinkers, so with 25 agents the requests "
+        f"in flight while agents wait average {in_flight:.2f} against a cap of {cap}, and the "
+        f"critical path above bounds the gain. With {CROWD} agents many think at once: "
         f"{c['request_seconds'] / c['asking']:.2f} in flight on average at a cap of {cap}, "
-        f"and the cap is the limit. Not changed: what would lift it is a change of the tick's "
-        f"meaning (game time passing while an agent waits for its answer, its decision applied "
-        f"a fixed number of ticks later, so that runs stay deterministic), or running an "
-        f"agent's independent requests (its importance rating, its reflection) alongside its "
-        f"decision; both are in town/sim.py's step and town/mind.",
+        f"and the cap is the limit. Changed: an agent's importance rating of what it saw now "
+        f"runs alongside the rest of its thinking (nothing else it asks needs the ratings), "
+        f"which takes a request off most chains; and `thinking_minutes` (above) lets game "
+        f"time pass while agents think, so that decisions overlap across ticks.",
         f"- **Embeddings on the simulation's thread, on both cores.** Fixed (above): the "
         f"embedder's torch threads. What is left of embedding in think phases is in *of which "
         f"nothing in service* ({idle:.1f} s of {wall:.1f} s wall at cap {cap}, with prompt "
@@ -561,6 +638,7 @@ def report(results: dict[str, dict[str, Any]], cap: int) -> str:
     sections = [
         [setup],
         speed_section(results, cap),
+        thinking_section(results, cap),
         threads_section(results, cap),
         crowd_section(results, cap),
         serialising_section(results, cap),
@@ -571,8 +649,11 @@ def report(results: dict[str, dict[str, Any]], cap: int) -> str:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--run", help="one run, given as JSON; prints its figures as JSON")
+    parser.add_argument("--report", type=Path, help="write the report from a kept result file")
     args = parser.parse_args()
     if args.run:
         print(json.dumps(run_one(json.loads(args.run))))
+    elif args.report:
+        publish_report(*json.loads(args.report.read_text()))
     else:
         main()
