@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import simulate
+from tests.support import at, simulate, thinking_scenario
+from tests.test_thinking import Slow
 from tests.viewer.viewing import Stalled, frames_until, record_to, viewer_on, wait_for
 from town.llm import ScriptedModel
 from town.mind import scripted_rules
-from town.scenario import Scenario
+from town.scenario import Scenario, load_scenario
 from town.sim import Simulation, TickRecord
 from town.viewer.runner import SimRunner
 from town.world import Town
@@ -154,3 +155,20 @@ def test_a_stop_from_outside_closes_the_window(talking: Simulation) -> None:
     frames_until(viewer, lambda: viewer.closed)
     assert runner.error is None
     assert runner.stop()
+
+
+def test_decisions_on_their_way_go_on_while_paused(town: Town, tmp_path: Path) -> None:
+    """With thinking_minutes, the model's answers are read between ticks: a paused window
+    must keep the simulation's event loop going, or no thought would ever finish."""
+    scenario = load_scenario(thinking_scenario(tmp_path, 5))
+    sim = simulate(scenario, town, model=Slow(scenario, 1, 0.05, 0.05), start=at(13, 9))
+    sim.step()  # 09:00: everyone is awake without a plan and starts to think
+    tasks = [t.task for t in sim.thoughts.values() if t.task is not None]
+    assert tasks and not all(task.done() for task in tasks)
+    runner = SimRunner(sim, paused=True)
+    runner.start()
+    try:
+        wait_for(lambda: all(task.done() for task in tasks))
+        assert runner.snapshot.tick == 1  # no tick ran meanwhile
+    finally:
+        assert runner.stop()
