@@ -165,13 +165,13 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError("\n".join(_describe(path, text, e) for e in err.errors())) from None
+        raise ScenarioError("\n".join(field_error(path, text, e) for e in err.errors())) from None
     scenario._source = path
     problems = _check_times(scenario) + _check_names(scenario)
     if not scenario.map_path.is_file():
         problems.append((("town", "map"), f"no such map file {scenario.map_path}"))
     if problems:
-        raise ScenarioError("\n".join(_at(path, text, loc, msg) for loc, msg in problems))
+        raise ScenarioError("\n".join(located(path, text, loc, msg) for loc, msg in problems))
     return scenario
 
 
@@ -204,7 +204,9 @@ def check_places(scenario: Scenario, town: Town) -> None:
         need(("facts", i, "place"), fact.place)
     if problems:
         text = scenario.source.read_text() if scenario.source.is_file() else ""
-        raise ScenarioError("\n".join(_at(scenario.source, text, loc, m) for loc, m in problems))
+        raise ScenarioError(
+            "\n".join(located(scenario.source, text, loc, m) for loc, m in problems)
+        )
 
 
 def _check_times(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
@@ -245,7 +247,8 @@ def _check_names(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
     return problems
 
 
-def _describe(path: Path, text: str, error: Any) -> str:
+def field_error(path: Path, text: str, error: Any) -> str:
+    """A pydantic error of a TOML file's data, as `file:line: field: message`."""
     loc = tuple(p for p in error["loc"] if p not in ("whisper", "world_event", "object_state"))
     message = error["msg"]
     if error["type"] == "extra_forbidden":
@@ -254,10 +257,11 @@ def _describe(path: Path, text: str, error: Any) -> str:
         message = "missing field"
     elif error["type"] in ("union_tag_invalid", "union_tag_not_found"):
         loc += ("kind",)
-    return _at(path, text, loc, message)
+    return located(path, text, loc, message)
 
 
-def _at(path: Path, text: str, loc: tuple[Any, ...], message: str) -> str:
+def located(path: Path, text: str, loc: tuple[Any, ...], message: str) -> str:
+    """`message` about the field at `loc` of a TOML file, as `file:line: field: message`."""
     line = _locate(text, loc)
     field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     where = f"{path}:{line}" if line else str(path)

@@ -25,7 +25,7 @@ from town.clock import Clock
 from town.record.recorder import Recorder
 from town.record.reenact import Reenactment
 from town.record.runfile import RunError, RunFolder
-from town.scenario import ScenarioError, ScenarioEvent, Whisper, _at, _describe, load_scenario
+from town.scenario import ScenarioError, ScenarioEvent, Whisper, field_error, load_scenario, located
 from town.sim import Simulation
 from town.world import UnknownPlace
 
@@ -123,7 +123,7 @@ def load_overlay(path: Path, sim: Simulation, at: dt.datetime) -> list[ScenarioE
     except ValidationError as err:
         raise ScenarioError(
             "\n".join(
-                _describe(path, text, {**e, "loc": ("events", *e["loc"])}) for e in err.errors()
+                field_error(path, text, {**e, "loc": ("events", *e["loc"])}) for e in err.errors()
             )
         ) from None
     problems = []
@@ -139,5 +139,5 @@ def load_overlay(path: Path, sim: Simulation, at: dt.datetime) -> list[ScenarioE
             except UnknownPlace as err:
                 problems.append((("events", i, "place"), str(err)))
     if problems:
-        raise ScenarioError("\n".join(_at(path, text, loc, m) for loc, m in problems))
+        raise ScenarioError("\n".join(located(path, text, loc, m) for loc, m in problems))
     return events
