@@ -77,13 +77,14 @@ class TimedSimulation(Simulation):
     think_seconds = 0.0  # in think phases
     asking_seconds = 0.0  # in think phases that asked the model something
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.frames: list[overlap.Frame] = []  # where everyone was, tick by tick (overlap.py)
+    # Where everyone was, tick by tick (overlap.py), when kept: not in the crowd's runs,
+    # whose peak memory is measured.
+    frames: list[overlap.Frame] | None = None
 
     def _perceive(self) -> int:
         seen = super()._perceive()
-        self.frames.append({a.name: (a.arena, self.talk_of.get(a.name)) for a in self.agents})
+        if self.frames is not None:
+            self.frames.append({a.name: (a.arena, self.talk_of.get(a.name)) for a in self.agents})
         return seen
 
     async def _think_all(
@@ -190,12 +191,12 @@ def run_one(spec: dict[str, Any]) -> dict[str, Any]:
     marks = [scenario.town.start + dt.timedelta(hours=h) for h in spec["hours"]]
     if spec["model"] == "scripted":
         model = ScriptedModel(scripted_rules(), seed=seed)
-        result = simulate(scenario, town, model, marks, None)
+        result = simulate(scenario, town, model, marks, None, spec.get("overlap", False))
     else:
         answers = ScriptedAnswers(scripted_rules(), seed=seed)
         with StubServer(latency=LATENCY, concurrency=SERVER_SLOTS, answer=answers) as stub:
             stack = server_stack(stub, answers, spec["cap"])
-            result = simulate(scenario, town, stack, marks, stub)
+            result = simulate(scenario, town, stack, marks, stub, spec.get("overlap", False))
         result["answers_missed"] = answers.missed
     import torch  # loaded by the embedder by now
 
@@ -208,8 +209,10 @@ def simulate(
     model: Any,
     marks: list[dt.datetime],
     stub: StubServer | None,
+    frames: bool,
 ) -> dict[str, Any]:
     sim = TimedSimulation(scenario, town, model, embedder=SentenceTransformerEmbedder())
+    sim.frames = [] if frames else None
     with tempfile.TemporaryDirectory() as folder:
         run = RunFolder.create(Path(folder) / "run", scenario.source, scenario.map_path)
         recorder = TimedRecorder(run, sim, {"agents": len(sim.agents), "benchmark": True})
@@ -233,14 +236,15 @@ def simulate(
         run_file = run.database.stat().st_size
         chains = chains_of(run)
     ends = [sim.clock.tick_of(m) for m in marks]
-    bounds = [
-        {
+    bounds = []
+    for start, end in zip([0, *ends[:-1]], ends, strict=True):
+        bound = {
             "critical": overlap.tick_chain(chains, start, end),
-            "arena": overlap.arena_chain(chains, sim.frames, start, end),
             "alone": overlap.alone_chain(chains, start, end),
         }
-        for start, end in zip([0, *ends[:-1]], ends, strict=True)
-    ]
+        if sim.frames is not None:
+            bound["arena"] = overlap.arena_chain(chains, sim.frames, start, end)
+        bounds.append(bound)
     state = json.dumps(sim.get_state(streams=False), sort_keys=True)
     cap = sim.cap.limit if sim.cap is not None else None
     return {
@@ -334,7 +338,8 @@ def main() -> None:
     start = load_scenario(SCENARIO).town.start.isoformat()
 
     def speed(n: int, hours: tuple[int, ...] = SPEED_HOURS) -> dict[str, Any]:
-        return {"agents": 25, "start": start, "hours": hours, "model": "server", "cap": n}
+        return {"agents": 25, "start": start, "hours": hours, "model": "server", "cap": n,
+                "overlap": True}  # fmt: skip
 
     def crowd(model: str, n: int = cap) -> dict[str, Any]:
         return {"agents": CROWD, "start": CROWD_START.isoformat(), "hours": (1,),

@@ -401,10 +401,13 @@ class Simulation:
             self._loop.close()
             self._loop = None
 
-    def _run(self, work: Coroutine[Any, Any, T] | asyncio.Future[T]) -> T:
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
-        return self._loop.run_until_complete(work)
+        return self._loop
+
+    def _run(self, work: Coroutine[Any, Any, T] | asyncio.Future[T]) -> T:
+        return self._event_loop().run_until_complete(work)
 
     def _pump(self) -> None:
         """Let the thoughts in flight take their next steps (send, read an answer) without
@@ -524,13 +527,12 @@ class Simulation:
     def _begin(self, thinkers: list[Agent], situations: list[Situation], ended: list[bool]) -> None:
         """Start these agents thinking; each decision lands `lag` ticks from now."""
         busy = frozenset(name for name in self.by_name if self._busy(name))
-        if self._loop is None:
-            self._loop = asyncio.new_event_loop()
+        loop = self._event_loop()
         for agent, situation, action_ended in zip(thinkers, situations, ended, strict=True):
             talk = self.talks.get(self.talk_of.get(agent.name, -1))
             copy = Conversation.from_state(talk.get_state()) if talk is not None else None
             work = self._think(agent, situation, action_ended, copy, busy.__contains__)
-            self.thoughts[agent.name] = Thought(situation.tick, self._loop.create_task(work))
+            self.thoughts[agent.name] = Thought(situation.tick, loop.create_task(work))
         self.thinking = frozenset(self.thoughts)
 
     def _land(self, record: TickRecord) -> None:
