@@ -11,7 +11,7 @@ from tests.support import at, simulate
 from town.agents.state import Status
 from town.llm import LanguageModel, Reply, Request, ScriptedModel
 from town.mind import scripted_rules
-from town.scenario import Whisper, WorldEvent
+from town.scenario import ObjectStateEvent, Whisper, WorldEvent
 from town.sim import Simulation, TickRecord
 from town.world import IDLE, Town, places
 
@@ -167,6 +167,54 @@ def test_scenario_events_happen_at_their_time(town, ville3) -> None:
     assert sim.objects[address] == "on fire"
     sim.step()
     assert sim.objects[address] == IDLE  # ten minutes later the fire is out
+
+
+def test_a_timed_world_event_ends_only_what_it_began(town, ville3) -> None:
+    """Its end leaves a state set since alone (a stove broken while a fire burned stays
+    broken), and a second fire of its own length outlasts the first one's end."""
+    stove, oven = "Hobbs Cafe:kitchen:cooking area", "Hobbs Cafe:kitchen:refrigerator"
+    events = [
+        WorldEvent(kind="world_event", at=at(13, 6), place=stove, text="on fire", minutes=30),
+        ObjectStateEvent(kind="object_state", at=at(13, 6, 10), place=stove, state="broken"),
+        WorldEvent(kind="world_event", at=at(13, 6), place=oven, text="on fire", minutes=30),
+        WorldEvent(kind="world_event", at=at(13, 6, 20), place=oven, text="on fire", minutes=30),
+    ]
+    scenario = ville3.model_copy(update={"events": events})
+    scenario._source = ville3.source
+    sim = simulate(scenario, town)
+    stove, oven = town.resolve(stove), town.resolve(oven)
+    sim.run(until=at(13, 6, 31))
+    assert sim.objects[stove] == "broken"
+    assert sim.objects[oven] == "on fire"  # the second fire burns until 06:50
+    sim.run(until=at(13, 6, 51))
+    assert sim.objects[oven] == IDLE and sim.objects[stove] == "broken"
+
+
+def test_a_whisper_and_an_event_at_one_moment_both_reach_the_new_plan(town, ville3) -> None:
+    sim = simulate(ville3, town)
+    asked: list[str] = []
+    sim.llm.recorder.observer = lambda call: asked.append(call.messages[-1]["content"])
+    sim.run(until=at(13, 9, 30))  # Isabella is at work at the cafe
+    asked.clear()
+    sim.whisper("Isabella Rodriguez", "Isabella wants to buy tulips for the party.")
+    sim.world_event("Hobbs Cafe:cafe:piano", "on fire")
+    sim.run(ticks=3)
+    replans = [text for text in asked if "Rewrite the rest of" in text]
+    assert len(replans) == 1, replans  # one new plan, with both reasons
+    assert "tulips" in replans[0] and "fire" in replans[0]
+
+
+def test_a_whisper_in_the_night_shapes_the_mornings_plan(town, ville3) -> None:
+    sim = simulate(ville3, town)
+    asked: list[str] = []
+    sim.llm.recorder.observer = lambda call: asked.append(call.messages[-1]["content"])
+    sim.whisper("Klaus Mueller", "Klaus wants to visit the fountain in Johnson Park today.")
+    sim.run(until=at(13, 9))  # he wakes at 07:00 and plans his day
+    plans = [text for text in asked if "plan" in text and "Klaus" in text and "Today is" in text]
+    assert plans and "fountain" in plans[0]
+    # Taken into the plan made on waking, not kept to re-plan it again a moment later.
+    assert not any("Rewrite the rest" in text and "fountain" in text for text in asked)
+    assert not sim.by_name["Klaus Mueller"].mind.pending.replan
 
 
 def test_a_whisper_becomes_a_memory_and_changes_the_plan(town, ville3) -> None:

@@ -278,7 +278,18 @@ class Simulation:
         self.objects.set(address, text)
         if minutes:
             end = self.tick + self.clock.ticks(dt.timedelta(minutes=minutes))
-            self._add_due([(end, "object_state", {"place": address, "state": IDLE})])
+            self._add_due([(end, "world_event_end", {"place": address, "text": text})])
+
+    def _world_event_end(self, address: str, text: str) -> None:
+        """A timed world event is over: its object goes idle, unless something set it
+        otherwise since (a stove set broken while a fire burned stays broken) or the same
+        event happened again and has not run its own time yet."""
+        again = any(
+            kind == "world_event_end" and fields == {"place": address, "text": text}
+            for _, kind, fields in self.due
+        )
+        if self.objects[address] == text and not again:
+            self.objects.set(address, IDLE)
 
     def _interview(self, name: str, question: str, remember: bool) -> str:
         agent = self._agent(name)
@@ -317,6 +328,8 @@ class Simulation:
             self._world_event(fields["place"], fields["text"], fields["minutes"])
         elif kind == "object_state":
             self.objects.set(self.town.resolve(fields["place"]), fields["state"])
+        elif kind == "world_event_end":
+            self._world_event_end(fields["place"], fields["text"])
         else:
             raise ValueError(f"unknown kind of event {kind!r}")
 

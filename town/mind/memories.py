@@ -107,5 +107,9 @@ class AgentMemory:
 
 
 def bullet_list(records: Iterable[MemoryRecord], empty: str = "(nothing in particular)") -> str:
-    lines = [f"- {r.text}" for r in records]
+    return bullets([r.text for r in records], empty)
+
+
+def bullets(texts: Iterable[str], empty: str = "(nothing in particular)") -> str:
+    lines = [f"- {text}" for text in texts]
     return "\n".join(lines) if lines else empty

@@ -96,7 +96,9 @@ class Pending:
     """What a mind has queued to think about at its next chance."""
 
     sighting: Event | None = None  # the most salient new event, for a reaction
-    replan: str | None = None  # why the rest of the day must be re-planned
+    # Why the rest of the day must be re-planned: every reason since the last re-plan (a
+    # whisper and an event at the same moment both reach it; nothing a user sends is lost).
+    replan: list[str] = field(default_factory=list)
     look_back: Conversation | None = None  # a conversation that just ended
     promises: list[tuple[str, int, str]] = field(default_factory=list)  # day, minute, activity
 
@@ -255,17 +257,24 @@ class Mind:
         memory, and the rest of the day is re-planned with it in mind."""
         self.memory.observe(whisper)
         self.last_rating = -(10**9)  # rate it now, whatever the rating interval
-        self.pending.replan = f"{self.persona.first_name} thinks: {whisper}"
+        self.pending.replan.append(f"{self.persona.first_name} thinks: {whisper}")
 
     # -- think --------------------------------------------------------------------------------
 
     def wants_to_think(self, situation: Situation, action_ended: bool, my_turn: bool) -> bool:
         p = self.pending
-        if action_ended or my_turn or p.look_back or p.replan or p.sighting:
+        if action_ended or my_turn or p.look_back or p.sighting:
+            return True
+        if p.replan and self._can_replan(situation.now):
             return True
         if self.memory.unrated and self._rating_due(situation.tick):
             return True
         return self.reflection_due()
+
+    def _can_replan(self, now: dt.datetime) -> bool:
+        """Awake, with today's plan made: else the reasons wait for the morning's plan."""
+        awake = self.persona.is_awake_at(now.hour * 60 + now.minute)
+        return awake and self.plan is not None and self.plan.day == self.waking_day(now)
 
     def reflection_due(self) -> bool:
         return self.config.reflect and (
@@ -328,13 +337,12 @@ class Mind:
             if decision.talk_to:
                 return decision
         if not self.config.plan:
-            pending.replan = None  # an ablation: a fixed routine is never re-planned
-        if pending.replan is not None and self.plan is not None:
-            reason, pending.replan = pending.replan, None
-            if self.persona.is_awake_at(situation.now.hour * 60 + situation.now.minute):
-                self.plan = await plans.replan(self, model, situation, reason)
-                self.tasks.clear()
-                action_ended = True
+            pending.replan = []  # an ablation: a fixed routine is never re-planned
+        if pending.replan and self._can_replan(situation.now):
+            reason, pending.replan = "; ".join(pending.replan), []
+            self.plan = await plans.replan(self, model, situation, reason)
+            self.tasks.clear()
+            action_ended = True
         if action_ended:
             decision.action = await self.next_action(model, situation)
         if self.reflection_due():
@@ -358,7 +366,7 @@ class Mind:
         if answer.talk and other is not None:
             return Decision(talk_to=other, line=answer.opening.strip() or None)
         if answer.change_plans:
-            self.pending.replan = f"{answer.reason.strip() or event.description}"
+            self.pending.replan.append(answer.reason.strip() or event.description)
         return Decision()
 
     async def next_action(self, model: LanguageModel, situation: Situation) -> Action:
@@ -368,7 +376,9 @@ class Mind:
             return self.sleep(situation)
         day = self.waking_day(now)
         if self.plan is None or self.plan.day != day:
-            self.plan = await plans.plan_day(self, model, situation, day)
+            # What came up before the day was planned (a whisper in the night) shapes it.
+            reasons, self.pending.replan = self.pending.replan, []
+            self.plan = await plans.plan_day(self, model, situation, day, reasons)
             self.tasks.clear()
         while self.tasks and self.tasks[0].end <= situation.tick:
             self.tasks.popleft()  # the moment for it passed (a conversation ran long)
@@ -440,7 +450,7 @@ class Mind:
             at = hour * 60 + minute
             _, sleep = plans.waking_span(self.persona)
             if plans.minutes_since(self.plan.day, situation.now) < at < sleep:
-                self.pending.replan = (
+                self.pending.replan.append(
                     f"{self.persona.first_name} agreed to {promise.activity} at {promise.start}"
                 )
         self.pending.promises.append((promise.day, hour * 60 + minute, promise.activity))
@@ -468,7 +478,7 @@ class Mind:
             "tasks": [t.to_dict() for t in self.tasks],
             "pending": {
                 "sighting": p.sighting.to_dict() if p.sighting else None,
-                "replan": p.replan,
+                "replan": list(p.replan),
                 "look_back": p.look_back.get_state() if p.look_back else None,
                 "promises": [list(x) for x in p.promises],
             },
@@ -490,7 +500,7 @@ class Mind:
         p = data["pending"]
         self.pending = Pending(
             sighting=Event.from_dict(p["sighting"]) if p["sighting"] else None,
-            replan=p["replan"],
+            replan=_reasons(p["replan"]),
             look_back=Conversation.from_state(p["look_back"]) if p["look_back"] else None,
             promises=[(d, m, a) for d, m, a in p["promises"]],
         )
@@ -506,3 +516,10 @@ class Mind:
         for sector in data["known"]:
             self.known.learn(sector)
         self.memory.set_state(data["memory"])
+
+
+def _reasons(saved: str | list[str] | None) -> list[str]:
+    """Reasons to re-plan as a checkpoint holds them (older run files: one string or none)."""
+    if saved is None:
+        return []
+    return [saved] if isinstance(saved, str) else list(saved)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from memory import MemoryKind
 from town.agents.persona import Persona
 from town.llm.base import LanguageModel
-from town.mind.memories import bullet_list
+from town.mind.memories import bullet_list, bullets
 from town.mind.prompts.schemas import DayPlanAnswer, ReplanAnswer, ScheduleEntry
 
 if TYPE_CHECKING:
@@ -129,7 +129,14 @@ def fallback_plan(persona: Persona) -> DayPlanAnswer:
     )
 
 
-async def plan_day(mind: Mind, model: LanguageModel, situation: Situation, day: dt.date) -> DayPlan:
+async def plan_day(
+    mind: Mind,
+    model: LanguageModel,
+    situation: Situation,
+    day: dt.date,
+    reasons: list[str] | None = None,
+) -> DayPlan:
+    """The day's plan; `reasons` are what came up since the last plan (a whisper at night)."""
     p, memory, config = mind.persona, mind.memory, mind.config
     wake, sleep = waking_span(p)
     if not config.plan:
@@ -144,6 +151,7 @@ async def plan_day(mind: Mind, model: LanguageModel, situation: Situation, day: 
     reflections = memory.stream.of_kind(MemoryKind.REFLECTION)[-3:]
     recalled += [r for r in reflections if r not in recalled]
     promises = mind.promises_for(day)
+    memories = [m.text for m in recalled] + list(reasons or ())
     answer = await mind.ask(
         model,
         situation,
@@ -158,7 +166,7 @@ async def plan_day(mind: Mind, model: LanguageModel, situation: Situation, day: 
             "home": mind.home_sector_name,
             "places": mind.known.names(),
             "date": day.isoformat(),
-            "memories": [m.text for m in recalled],
+            "memories": memories,
             "commitments": promises,
         },
         fallback=lambda: fallback_plan(p),
@@ -166,7 +174,7 @@ async def plan_day(mind: Mind, model: LanguageModel, situation: Situation, day: 
         date=f"{day:%A %B %d, %Y}",
         wake=f"{p.wake:%H:%M}",
         sleep=f"{p.sleep:%H:%M}",
-        memories=bullet_list(recalled),
+        memories=bullets(memories),
         commitments=_promised(promises),
         places=", ".join(mind.known.names()),
     )
