@@ -9,6 +9,8 @@ import pytest
 
 from town.scenario import check_places
 from town.world import MapError, PathFinder, Town, UnknownPlace, Unreachable, load_town, places
+from town.world.paths import Regions
+from town.world.tiled import missing_images
 
 SECTORS = {
     "Hobbs Cafe",
@@ -132,18 +134,36 @@ def test_a_walled_off_room_is_unreachable(tmp_path: Path) -> None:
     assert finder.path((0, 0), (2, 2))[-1] == (2, 2)
 
 
-MAP_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
-<map version="1.10" orientation="orthogonal" renderorder="right-down" width="4" height="4"
- tilewidth="32" tileheight="32" infinite="0">
- <layer id="1" name="collision" width="4" height="4"><data encoding="csv">
-0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0
-</data></layer>
-"""
+def map_text(
+    groups: str,
+    width: int = 4,
+    height: int = 4,
+    blocked: frozenset[tuple[int, int]] = frozenset(),
+    head: str = "",
+) -> str:
+    """A Tiled map in the layout the game reads; `head` goes before the layers (tilesets)."""
+    cells = ",".join("1" if (x, y) in blocked else "0" for y in range(height) for x in range(width))
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<map version="1.10" orientation="orthogonal" renderorder="right-down" width="{width}" '
+        f'height="{height}" tilewidth="32" tileheight="32" infinite="0">\n{head}'
+        f' <layer id="1" name="collision" width="{width}" height="{height}">'
+        f'<data encoding="csv">\n{cells}\n</data></layer>\n{groups}</map>\n'
+    )
 
 
-def write_map(tmp_path: Path, groups: str) -> Path:
-    path = tmp_path / "bad.tmx"
-    path.write_text(MAP_HEAD + groups + "</map>\n")
+def write_map(
+    tmp_path: Path,
+    groups: str,
+    name: str = "bad.tmx",
+    *,
+    width: int = 4,
+    height: int = 4,
+    blocked: frozenset[tuple[int, int]] = frozenset(),
+    head: str = "",
+) -> Path:
+    path = tmp_path / name
+    path.write_text(map_text(groups, width, height, blocked, head))
     return path
 
 
@@ -218,3 +238,127 @@ def test_a_missing_or_garbled_map_is_a_map_error(tmp_path: Path) -> None:
     garbled.write_text("<map><layer")
     with pytest.raises(MapError, match=r"garbled\.tmx"):
         load_town(garbled)
+
+
+# -- maps a user brings: each mistake is a MapError naming the file (exit status 2), never a
+# traceback from pytmx or pygame.
+
+GOOD_GROUPS = (
+    group("sectors", rect(1, "Home", 0, 0, 4, 4))
+    + group("arenas", rect(2, "kitchen", 0, 0, 2, 2))
+    + group("objects", rect(3, "stove", 0, 0, 1, 1))
+    + group("spawns", rect(4, "spawn", 1, 1, 1, 1))
+)
+
+
+def test_a_missing_tileset_file_is_a_map_error(tmp_path: Path) -> None:
+    head = ' <tileset firstgid="1" source="tiles/missing.tsx"/>\n'
+    with pytest.raises(MapError, match=r"bad\.tmx: tileset 'tiles/missing\.tsx' not found"):
+        load_town(write_map(tmp_path, GOOD_GROUPS, head=head))
+
+
+def tileset(folder: Path, image: str) -> str:
+    """An external tileset of one 32 px tile drawn from `image` (which need not exist)."""
+    (folder / "one.tsx").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<tileset version="1.10" name="one" tilewidth="32" tileheight="32" tilecount="1" '
+        f'columns="1">\n <image source="{image}" width="32" height="32"/>\n</tileset>\n'
+    )
+    return ' <tileset firstgid="1" source="one.tsx"/>\n'
+
+
+def test_a_missing_tileset_image_runs_headless_and_the_window_names_it(tmp_path: Path) -> None:
+    path = write_map(tmp_path, GOOD_GROUPS, head=tileset(tmp_path, "art/gone.png"))
+    assert load_town(path).spawn_tile("Home") == (1, 1)  # headless needs no pictures
+    assert missing_images(path) == [tmp_path / "art" / "gone.png"]
+    from town.viewer.errors import ViewerError
+    from town.viewer.sprites import MapPicture
+
+    with pytest.raises(ViewerError, match=r"art/gone\.png.*--headless"):
+        MapPicture(path)
+
+
+def test_an_infinite_map_is_refused_with_the_way_out(tmp_path: Path) -> None:
+    path = tmp_path / "endless.tmx"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<map version="1.10" orientation="orthogonal" renderorder="right-down" width="30" '
+        'height="20" tilewidth="32" tileheight="32" infinite="1">\n'
+        ' <layer id="1" name="collision" width="30" height="20"><data encoding="csv">'
+        '<chunk x="0" y="0" width="2" height="1">0,0</chunk></data></layer>\n'
+        + GOOD_GROUPS
+        + "</map>\n"
+    )
+    with pytest.raises(MapError, match=r"endless\.tmx: .*infinite.*uncheck Infinite"):
+        load_town(path)
+
+
+@pytest.mark.parametrize("suffix", [".tmj", ".json"])
+def test_a_tiled_json_map_is_refused_with_the_way_out(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"town{suffix}"
+    path.write_text('{"type": "map", "infinite": false, "width": 4, "height": 4, "layers": []}')
+    with pytest.raises(MapError, match=rf"town\{suffix}: .*JSON.*as \.tmx"):
+        load_town(path)
+    disguised = tmp_path / "town.tmx"  # JSON under a .tmx name: the same advice
+    disguised.write_text(path.read_text())
+    with pytest.raises(MapError, match=r"town\.tmx: .*JSON.*as \.tmx"):
+        load_town(disguised)
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        (
+            group("sectors", rect(1, "Home", 0, 0, 4, 4))
+            + group("arenas")
+            + group("objects")
+            + group("spawns"),
+            "the layer 'spawns' has no spawn point",
+        ),
+        (
+            group("sectors", rect(1, "A", 0, 0, 2, 2))
+            + group("arenas", rect(7, "shed", 2, 2, 2, 2))
+            + group("objects")
+            + group("spawns", rect(4, "spawn", 1, 1, 1, 1)),
+            r"arenas object 7 \('shed'\) must lie inside exactly one sector; "
+            "it lies outside every sector",
+        ),
+        (
+            group("sectors", rect(1, "A", 0, 0, 2, 4) + rect(2, "B", 2, 0, 2, 4))
+            + group("arenas", rect(7, "hall", 1, 1, 2, 2))
+            + group("objects")
+            + group("spawns", rect(4, "spawn", 1, 1, 1, 1)),
+            r"arenas object 7 \('hall'\) .* it touches 2: 'A', 'B'",
+        ),
+        (
+            group("sectors", rect(1, "A", 0, 0, 4, 4))
+            + group("arenas", rect(2, "hall", 0, 0, 2, 2))
+            + group("objects", rect(8, "lamp", 3, 3, 1, 1))
+            + group("spawns", rect(4, "spawn", 1, 1, 1, 1)),
+            r"objects object 8 \('lamp'\) .* it lies outside every arena",
+        ),
+        (
+            group("sectors", rect(1, "Home", 0, 0, 4, 4))
+            + group("arenas")
+            + group("objects")
+            + group("Spawn", rect(4, "spawn", 1, 1, 1, 1)),
+            "no layer named 'spawns'; did you mean 'Spawn'",
+        ),
+    ],
+)
+def test_mistakes_pytmx_accepts_are_map_errors(tmp_path: Path, groups: str, message: str) -> None:
+    with pytest.raises(MapError, match=message) as caught:
+        load_town(write_map(tmp_path, groups))
+    assert "bad.tmx" in str(caught.value)
+
+
+def test_regions_flood_once_per_region(tmp_path: Path) -> None:
+    # The walled strip of test_a_walled_off_room_is_unreachable, through a map file.
+    wall = frozenset({(2, 0), (2, 1), (2, 2), (2, 3)})
+    small = load_town(write_map(tmp_path, GOOD_GROUPS, blocked=wall))
+    regions = Regions(small)
+    assert regions.joined((0, 0), (1, 3)) and regions.joined((1, 1), (0, 2))
+    assert regions.floods == 1  # every tile of the left part labelled by the first flood
+    assert not regions.joined((0, 0), (3, 3))
+    assert regions.of((2, 1)) is None and regions.of((9, 9)) is None
+    assert regions.floods == 2

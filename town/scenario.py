@@ -22,10 +22,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from town.agents.persona import Persona
+from town.clock import MAX_HOURS
 from town.config import TownConfig
 from town.world import places
 from town.world.errors import UnknownPlace
-from town.world.town import Town
+from town.world.paths import Regions
+from town.world.town import Tile, Town
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
@@ -35,7 +37,7 @@ class ScenarioError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class TownSection(_Strict):
@@ -47,7 +49,7 @@ class TownSection(_Strict):
 
 class RunSection(_Strict):
     until: dt.datetime | None = None
-    hours: float | None = Field(None, gt=0)
+    hours: float | None = Field(None, gt=0, le=MAX_HOURS)
 
 
 class AgentSpec(Persona):
@@ -72,7 +74,9 @@ class WorldEvent(_Strict):
     at: dt.datetime
     place: str
     text: str = Field(min_length=1)
-    minutes: int | None = Field(None, gt=0, description="how long it lasts; for good if unset")
+    minutes: int | None = Field(
+        None, gt=0, le=MAX_HOURS * 60, description="how long it lasts; for good if unset"
+    )
 
 
 class ObjectStateEvent(_Strict):
@@ -176,7 +180,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def check_places(scenario: Scenario, town: Town) -> None:
-    """Every place the scenario names exists on the map."""
+    """Every place the scenario names exists on the map, and each agent's spawn tile, home
+    (its bed, if it has one) and workplace are joined by walkable paths."""
     problems: list[tuple[tuple[Any, ...], str]] = []
 
     def need(loc: tuple[Any, ...], name: str | None, depth: int = 2) -> None:
@@ -202,6 +207,7 @@ def check_places(scenario: Scenario, town: Town) -> None:
             need(("events", i, "place"), event.place, depth=4)
     for i, fact in enumerate(scenario.facts):
         need(("facts", i, "place"), fact.place)
+    problems += _check_reach(scenario, town)
     if problems:
         text = scenario.source.read_text() if scenario.source.is_file() else ""
         raise ScenarioError(
@@ -209,12 +215,75 @@ def check_places(scenario: Scenario, town: Town) -> None:
         )
 
 
+def _check_reach(scenario: Scenario, town: Town) -> list[tuple[tuple[Any, ...], str]]:
+    """A home, bed or workplace that walls shut off from where its agent starts: refused
+    here rather than met as 'cannot reach' warnings all through the run. A place counts as
+    reached when any tile an agent would use it from is (rooms hold corners behind the
+    furniture). The flood fills of `Regions` keep this to one pass over the walkable tiles
+    for the whole town, however many agents."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    regions = Regions(town)
+    short = town.world + places.SEP
+    for i, agent in enumerate(scenario.agents):
+        try:
+            home = town.resolve(agent.home)
+            work = town.resolve(agent.workplace) if agent.workplace else None
+        except UnknownPlace:
+            continue  # already reported
+        try:
+            starts = _start_tiles(town, home)
+        except UnknownPlace as err:
+            problems.append((("agents", i, "home"), str(err)))
+            continue
+        first = starts[0]
+        apart = [t for t in starts if not regions.joined(first, t)]
+        if apart:  # agents sharing the room take its spawn tiles in turn
+            problems.append(
+                (
+                    ("agents", i, "home"),
+                    f"no walkable path joins the spawn tiles {first} and {apart[0]} of "
+                    f"{home.removeprefix(short)!r}; a wall or a missing door parts them",
+                )
+            )
+            continue
+        bed = places.join(home, "bed")  # where the agent sleeps: the home that matters
+        wanted = [("home", bed, "its bed") if bed in town.tiles else ("home", home, "its home")]
+        if work:
+            wanted.append(("workplace", work, "its workplace"))
+        for field, address, what in wanted:
+            name = address.removeprefix(short)
+            tiles = town.use_tiles(address)
+            if not tiles:
+                problems.append((("agents", i, field), f"{what} {name!r} has no walkable tile"))
+            elif not any(regions.joined(first, t) for t in tiles):
+                problems.append(
+                    (
+                        ("agents", i, field),
+                        f"no walkable path joins {agent.name}'s spawn tile {first} and "
+                        f"{what} {name!r}; a wall or a missing door shuts one of them off",
+                    )
+                )
+    return problems
+
+
+def _start_tiles(town: Town, home: str) -> list[Tile]:
+    """The tiles an agent of this home may start on (as `Simulation` chooses: a spawn tile
+    of its bed's room, taken in turn by those who share it, else the home's first spawn).
+    For a room, exactly those; for a whole building, the spawn tiles of all its rooms."""
+    rooms = [home, *town.children[home]] if places.depth(home) == 2 else [home]
+    return [t for room in rooms for t in town.spawn_tiles.get(room, [])] or [town.spawn_tile(home)]
+
+
 def _check_times(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
     problems: list[tuple[tuple[Any, ...], str]] = []
     if s.run.until is not None and s.run.hours is not None:
         problems.append((("run", "hours"), "give either run.until or run.hours, not both"))
-    if s.end <= s.town.start:
-        problems.append((("run", "until"), f"the run ends ({s.end}) before it starts"))
+    try:
+        end = s.end
+    except OverflowError:
+        return [*problems, (("run", "hours"), "the run would end after the year 9999")]
+    if end <= s.town.start:
+        problems.append((("run", "until"), f"the run ends ({end}) before it starts"))
     for i, event in enumerate(s.events):
         if not s.town.start <= event.at <= s.end:
             problems.append(

@@ -8,10 +8,13 @@ import zlib
 from pathlib import Path
 
 import pygame
+import pytmx
 from pytmx.util_pygame import load_pygame
 
 from town.scenario import ASSETS
 from town.viewer.camera import Camera
+from town.viewer.errors import ViewerError
+from town.world.tiled import missing_images
 
 NOT_DRAWN = frozenset({"collision"})  # tile layers that are data, not pictures
 # Sprite sheets: 3 columns (step with the left foot, stand, step with the right) by 4 rows.
@@ -27,7 +30,7 @@ class MapPicture:
     visible part is scaled, each frame: cheaper than keeping a picture four times the map."""
 
     def __init__(self, tmx_path: Path) -> None:
-        tmx = load_pygame(str(tmx_path))
+        tmx = _load_with_images(tmx_path)
         self.tile_size = int(tmx.tilewidth)
         self.width = int(tmx.width) * self.tile_size
         self.height = int(tmx.height) * self.tile_size
@@ -76,6 +79,29 @@ class MapPicture:
         for zoom in zooms:
             if zoom < 1.0:
                 self.scaled(zoom)
+
+
+def check_images(tmx_path: Path) -> None:
+    """A ViewerError naming a picture of the map that is missing: the map itself loaded (a
+    headless run needs no pictures), so only the window can fail here."""
+    missing = missing_images(tmx_path)
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise ViewerError(
+            f"{tmx_path}: cannot draw the map: the tileset image {missing[0]} is missing{more}; "
+            "fix the tileset's image path in Tiled, or run with --headless"
+        )
+
+
+def _load_with_images(tmx_path: Path) -> pytmx.TiledMap:
+    """The map with its pictures, or a ViewerError naming what is wrong with them."""
+    check_images(tmx_path)
+    try:
+        return load_pygame(str(tmx_path))
+    except (OSError, pygame.error) as err:  # a picture that is there but unreadable
+        raise ViewerError(
+            f"{tmx_path}: cannot draw the map ({err}); fix its tilesets, or run with --headless"
+        ) from err
 
 
 def sprite_path(name: str, sprite: str | None = None, folder: Path | None = None) -> Path:

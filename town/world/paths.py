@@ -73,3 +73,37 @@ class PathFinder:
         if not reachable:
             raise Unreachable(f"none of {len(goals)} target tiles can be reached from {start}")
         return self.path(start, min(reachable, key=lambda g: manhattan(start, g)))
+
+
+class Regions:
+    """Which walkable tiles a path joins, found by flood fill from the first tile asked about
+    in each region: checking that many places are joined costs a flood per region (one, on a
+    good map), not a path search per pair, and no graph of the whole town."""
+
+    def __init__(self, town: Town) -> None:
+        self.town = town
+        self._region: dict[Tile, int] = {}
+        self.floods = 0
+
+    def of(self, tile: Tile) -> int | None:
+        """The region of a walkable tile; None for a blocked tile or one outside the map."""
+        if tile not in self._region:
+            if not self.town.walkable(tile):
+                return None
+            self._flood(tile)
+        return self._region[tile]
+
+    def joined(self, a: Tile, b: Tile) -> bool:
+        region = self.of(a)
+        return region is not None and region == self.of(b)
+
+    def _flood(self, start: Tile) -> None:
+        label = self.floods
+        self.floods += 1
+        self._region[start] = label
+        todo = [start]
+        while todo:
+            for tile in self.town.neighbours(todo.pop()):
+                if tile not in self._region:
+                    self._region[tile] = label
+                    todo.append(tile)
