@@ -4,16 +4,18 @@ report and batch commands, tracked facts in scenarios, and the ablation flags.""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.support import SCENARIOS, at, simulate
+from tests.support import MAP, SCENARIOS, at, simulate
 from town.cli import main
 from town.clock import Clock
-from town.llm import ScriptedModel
+from town.llm import Counters, Price, Prices, ScriptedModel
+from town.llm.stub_server import StubServer
 from town.mind import scripted_rules
 from town.mind.interview import visible_kinds
 from town.record import Recorder, RunFolder
@@ -21,7 +23,7 @@ from town.report import attendance, batch, network
 from town.report.asking import Asker
 from town.report.facts import first_known, interview_awareness, interview_shares
 from town.report.metrics import measure, summary
-from town.report.usage import calls, usage_by_purpose
+from town.report.usage import sessions, usage_by_purpose
 from town.scenario import load_scenario
 
 GOOD = (SCENARIOS / "the_ville_3.toml").read_text()
@@ -60,7 +62,6 @@ def small_run(tmp_path_factory, town) -> RunFolder:
     meta = {"seed": sim.seed, "backend": "scripted", "model": "scripted", "scenario": "small.toml"}
     recorder = Recorder(folder, sim, meta)
     sim.observers.append(recorder)
-    sim.llm.recorder.observer = recorder.record_call  # as `town run` does: calls are recorded
     sim.run(until=END)
     sim.close()
     return folder
@@ -202,64 +203,145 @@ SMALL_EVENT = SMALL.replace(
 )
 
 
-def test_usage_by_purpose(tmp_path) -> None:
+def _old_run_file(tmp_path: Path, recorded: list[tuple[str, dict]]) -> RunFolder:
+    """A run folder whose file has only these calls, as one written before the usage table."""
     scenario = tmp_path / "s.toml"
     scenario.write_text(GOOD)
-    folder = RunFolder.create(tmp_path / "run", scenario, SCENARIOS.parent / "maps" / "x.tmx")
+    folder = RunFolder.create(tmp_path / "run", scenario, MAP)
     db = folder.connect()
-    recorded = [
-        (
-            "plan",
-            {
-                "model": "gpt-4o-mini",
-                "prompt_tokens": 1000,
-                "completion_tokens": 500,
-                "seconds": 2.0,
-                "fallback": False,
-                "cached": False,
-                "error": None,
-            },
-        ),
-        (
-            "plan",
-            {
-                "model": "gpt-4o-mini",
-                "prompt_tokens": 0,
-                "completion_tokens": 0,
-                "seconds": 4.0,
-                "fallback": True,
-                "cached": False,
-                "error": "Timeout",
-            },
-        ),
-        (
-            "act",
-            {
-                "model": "gpt-4o-mini",
-                "prompt_tokens": 0,
-                "completion_tokens": 0,
-                "seconds": 0.0,
-                "fallback": False,
-                "cached": True,
-                "error": None,
-            },
-        ),
-    ]
     with db:
+        db.execute("DROP TABLE usage")
         db.executemany(
             "INSERT INTO model_calls (tick, agent, purpose, call) VALUES (0, 'A', ?, ?)",
             [(p, json.dumps({"purpose": p, **c})) for p, c in recorded],
         )
     db.close()
-    table = usage_by_purpose(calls(folder)).set_index("purpose")
-    assert table.loc["plan", "requests"] == 2 and table.loc["act", "requests"] == 1
+    return folder
+
+
+def _call(tokens: tuple[int, int], seconds: float, **flags: object) -> dict:
+    flags = {"fallback": False, "cached": False, "error": None, **flags}
+    return {"model": "gpt-4o-mini", "prompt_tokens": tokens[0], "completion_tokens": tokens[1],
+            "seconds": seconds, **flags}  # fmt: skip
+
+
+def test_usage_of_an_old_run_file_comes_from_its_calls(tmp_path) -> None:
+    folder = _old_run_file(
+        tmp_path,
+        [
+            ("plan", _call((1000, 500), 2.0)),
+            ("plan", _call((0, 0), 4.0, fallback=True, error="ModelTimeout")),
+            ("plan", _call((0, 0), 1.0, error="Rejected")),  # no fallback: it raised
+            ("act", _call((0, 0), 0.0, cached=True)),
+        ],
+    )
+    assert sessions(folder) is None  # older than the table, and still read
+    used = usage_by_purpose(folder)
+    table = used.table.set_index("purpose")
+    assert table.loc["plan", "requests"] == 3 and table.loc["act", "requests"] == 1
     assert table.loc["plan", "tokens"] == 1500
     assert table.loc["plan", "fallbacks"] == 1 and table.loc["plan", "errors"] == 1
-    assert table.loc["plan", "mean_seconds"] == pytest.approx(3.0)
+    assert table.loc["plan", "mean_seconds"] == pytest.approx(7 / 3)
     assert table.loc["act", "cache_hits"] == 1
-    # gpt-4o-mini: $0.15 and $0.60 per million tokens in and out.
+    # gpt-4o-mini: $0.15 and $0.60 per million tokens in and out (the built-in table).
     assert table.loc["all", "cost"] == pytest.approx((1000 * 0.15 + 500 * 0.60) / 1e6)
-    assert table.loc["all", "requests"] == 3
+    assert table.loc["all", "requests"] == 4
+    # What the rows cannot tell is shown as unknown, not as 0, and the caption says why.
+    assert table[["retries", "timeouts", "repairs"]].isna().all().all()
+    assert "keeps no usage of its own" in used.caption and "built-in prices" in used.caption
+    prices = tmp_path / "prices.toml"
+    prices.write_text('["gpt-4o-mini"]\ninput = 1.0\noutput = 2.0\n')
+    again = usage_by_purpose(folder, prices).table.set_index("purpose")
+    assert again.loc["all", "cost"] == pytest.approx((1000 * 1.0 + 500 * 2.0) / 1e6)
+
+
+def test_an_old_run_resumed_adds_its_earlier_calls_to_what_the_session_counted(tmp_path) -> None:
+    old = [("plan", _call((1000, 500), 2.0)), ("act", _call((0, 0), 1.0, fallback=True))]
+    folder = _old_run_file(tmp_path, old)
+    db = folder.connect()  # as a resume by this version: the table is made, a session kept
+    counters = Counters(Prices({"gpt-4o-mini": Price(1.0, 2.0)}))  # the resume's own prices
+    counters.count("act", "requests", 2)
+    counters.count("act", "retries")
+    counters.spend("act", "gpt-4o-mini", 300, 100)  # an answer used
+    counters.spend("act", "gpt-4o-mini", 200, 50)  # an answer thrown away
+    with db:
+        db.execute("INSERT INTO usage VALUES (0, 360, 2, ?)", (json.dumps(counters.to_json()),))
+        db.execute(  # the session's own call: counted by its meter, not again from its row
+            "INSERT INTO model_calls (tick, agent, purpose, call) VALUES (360, 'A', 'act', ?)",
+            (json.dumps({"purpose": "act", **_call((300, 100), 1.0)}),),
+        )
+    db.close()
+    used = usage_by_purpose(folder)
+    table = used.table.set_index("purpose")
+    assert table.loc["act", "requests"] == 1 + 2 and table.loc["plan", "requests"] == 1
+    assert table.loc["all", "tokens"] == 1500 + 650 and table.loc["act", "retries"] == 1
+    # The session's tokens at its prices; the earlier calls' at the same (the run's own).
+    assert table.loc["all", "cost"] == pytest.approx((500 + 150 * 2 + 1000 + 500 * 2) / 1e6)
+    assert "Its first 2 calls were recorded before usage was kept" in used.caption
+    assert used.sessions == 1
+
+
+SUMMARY = re.compile(
+    r"Model: (?P<requests>\d+) requests, (?P<tokens>[\d,]+) tokens, \$(?P<cost>[\d.]+), .*?; "
+    r"(?P<fallbacks>\d+) fallbacks, (?P<retries>\d+) retries \((?P<timeouts>\d+) timeouts, "
+    r"(?P<rate_limits>\d+) rate limits, (?P<server_errors>\d+) server errors, .*?"
+    r"(?P<repairs>\d+) repairs"
+)
+
+
+def _summary(out: str) -> dict[str, float]:
+    """The model figures of the summary `town run` and `town resume` print."""
+    found = SUMMARY.search(out)
+    assert found is not None, out
+    return {k: float(v.replace(",", "")) for k, v in found.groupdict().items()}
+
+
+def test_the_report_shows_what_a_faulty_run_and_its_resume_paid(tmp_path, capsys) -> None:
+    """A run on a server failing 30% of the time, then resumed: the report's usage is the sum
+    of what the two sessions' summaries said, at the run's own prices."""
+    prices, half = tmp_path / "prices.toml", tmp_path / "half.toml"
+    prices.write_text('["stub-model"]\ninput = 100.0\noutput = 400.0\n')
+    half.write_text('["stub-model"]\ninput = 50.0\noutput = 200.0\n')
+    rates = {"rate_limit": 0.05, "server_error": 0.05, "html_json": 0.05, "html": 0.03,
+             "no_choices": 0.02, "invalid_json": 0.05, "empty": 0.03, "hang": 0.02}  # fmt: skip
+    first = ["html_json", "rate_limit", "hang", "invalid_json", "no_choices", "server_error"]
+    save, out = tmp_path / "run", tmp_path / "report"
+    with StubServer(faults=first, rates=rates, seed=5, retry_after="0.01") as stub:
+        model = ["--llm", "openai", "--base-url", stub.base_url, "--model", "stub-model"]
+        model += ["--prices", str(prices), "--timeout", "2", "--headless"]
+        ran = main(["run", str(SCENARIOS / "the_ville_3.toml"), *model,
+                    "--until", "2023-02-13 07:00", "--save", str(save)])  # fmt: skip
+        one = capsys.readouterr()
+        assert ran == 0, one.err
+        resumed = main(["resume", str(save), *model, "--until", "2023-02-13 08:30"])
+        two = capsys.readouterr()
+        assert resumed == 0, two.err
+    sessions_said = [_summary(one.out), _summary(two.out)]
+    said = {k: sum(s[k] for s in sessions_said) for k in sessions_said[0]}
+    assert said["retries"] > 0 and said["repairs"] > 0 and said["cost"] > 0
+    assert sum(stub.served[k] for k in ("html_json", "html", "no_choices")) > 0
+
+    assert main(["report", str(save), "--no-interviews", "--to", str(out)]) == 0
+    total = pd.read_csv(out / "usage.csv").set_index("purpose").loc["all"]
+    for name in ("requests", "tokens", "fallbacks", "retries", "timeouts", "rate_limits",
+                 "server_errors", "repairs"):  # fmt: skip
+        assert total[name] == said[name], name
+    assert total.cost == pytest.approx(said["cost"], abs=1e-4)  # each summary rounds to 1e-4
+    text = (out / "index.md").read_text()
+    assert "As the run's meter counted it, summed over the 2 sessions that wrote it" in text
+    assert "at its own prices (stub-model $100 / $400 per million tokens" in text
+    assert f"| all | {int(said['requests']):,} |" in text
+    assert f" {int(said['tokens']):,} | {total.cost:.4f} |" in text  # tokens, cost (USD)
+    assert json.loads((out / "summary.json").read_text())["cost"] == pytest.approx(total.cost)
+
+    # --prices prices the same tokens again, and the caption says so.
+    again_args = ["report", str(save), "--no-interviews", "--to", str(out), "--prices", str(half)]
+    assert main(again_args) == 0
+    again = pd.read_csv(out / "usage.csv").set_index("purpose").loc["all"]
+    assert again.tokens == total.tokens and again.cost == pytest.approx(total.cost / 2)
+    text = (out / "index.md").read_text()
+    assert f"Cost priced again with {half}" in text
+    assert f"in / out) it was ${total.cost:.4f}" in text
 
 
 # -- the report command ------------------------------------------------------------------------

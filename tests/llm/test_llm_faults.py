@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tests.llm.conftest import KEY, Waits, stub_stack
 from tests.support import simulate
-from town.llm import InvalidAnswer, ModelCall, Reply, Request, Stack, messages
+from town.llm import InvalidAnswer, ModelCall, Reply, Request, ServerError, Stack, messages
 from town.llm.openai_backend import JSON_OBJECT, parse
 from town.llm.stub_server import StubServer
 
@@ -116,6 +116,48 @@ def test_an_answer_still_invalid_after_the_repair_falls_back() -> None:
     assert with_fallback.error == "InvalidAnswer"
     usage = stack.meter.by_purpose["act"]
     assert (usage.invalid, usage.repairs, usage.fallbacks, usage.errors) == (4, 2, 1, 1)
+
+
+BROKEN_BODIES = ["html", "html_json", "empty_body", "truncated_body", "no_choices"]
+
+
+@pytest.mark.parametrize("fault", BROKEN_BODIES)
+def test_a_200_without_a_chat_completion_is_retried_as_a_server_error(fault: str) -> None:
+    waits = Waits()
+    with StubServer(faults=[fault]) as stub:
+        stack = stub_stack(stub, waits=waits)
+        [reply] = ask(stack, errand())
+    assert isinstance(reply.value, Errand) and not reply.fallback
+    assert stub.served == {fault: 1, "ok": 1} and len(waits.seconds) == 1  # backed off once
+    usage = stack.meter.by_purpose["act"]
+    assert (usage.server_errors, usage.retries, usage.invalid, usage.repairs) == (1, 1, 0, 0)
+    assert (usage.fallbacks, usage.errors, usage.attempts) == (0, 0, 2)
+    # The tokens a broken 200 says it spent count too (only no_choices says any).
+    asked = sum(len(m["content"]) // 4 for m in stub.received[-1]["messages"])
+    assert usage.prompt_tokens == asked * (2 if fault == "no_choices" else 1)
+
+
+@pytest.mark.parametrize("fault", BROKEN_BODIES)
+def test_broken_200s_until_the_attempts_run_out_fall_back(fault: str) -> None:
+    with StubServer(faults=[fault] * 8) as stub:
+        stack = stub_stack(stub)
+        [reply] = ask(stack, errand(1))
+        with pytest.raises(ServerError, match="answered 200"):  # no fallback: the error says so
+            ask(stack, errand(2, fallback=False))
+    assert reply.fallback and reply.error == "ServerError"
+    assert reply.value == Errand(place="park", why="fallback")
+    usage = stack.meter.by_purpose["act"]
+    assert (usage.server_errors, usage.retries, usage.fallbacks, usage.errors) == (8, 6, 1, 1)
+
+
+def test_a_null_content_is_repaired() -> None:
+    with StubServer(faults=["null_content"]) as stub:
+        stack = stub_stack(stub)
+        [reply] = ask(stack, errand())
+    assert isinstance(reply.value, Errand) and not reply.fallback
+    assert "cannot be used: the answer was empty" in stub.received[-1]["messages"][-1]["content"]
+    usage = stack.meter.by_purpose["act"]
+    assert (usage.invalid, usage.repairs, usage.server_errors, usage.fallbacks) == (1, 1, 0, 0)
 
 
 def test_a_slow_answer_is_waited_for_and_timed() -> None:
@@ -222,18 +264,24 @@ def test_the_key_appears_nowhere(caplog) -> None:
 
 def test_a_three_agent_day_completes_against_a_server_failing_30_percent(town, ville3) -> None:
     rates = {
-        "rate_limit": 0.05,
-        "server_error": 0.05,
-        "hang": 0.03,
-        "invalid_json": 0.05,
-        "schema_invalid": 0.05,
-        "empty": 0.04,
-        "slow": 0.03,
+        "rate_limit": 0.04,
+        "server_error": 0.04,
+        "hang": 0.02,
+        "invalid_json": 0.04,
+        "schema_invalid": 0.04,
+        "empty": 0.03,
+        "slow": 0.02,
+        "html": 0.02,
+        "html_json": 0.02,
+        "empty_body": 0.01,
+        "truncated_body": 0.01,
+        "no_choices": 0.01,
     }
     assert sum(rates.values()) == pytest.approx(0.30)
     # Each kind of fault at least once, then 30% of all requests fail.
     calls: list[ModelCall] = []
     first = ["rate_limit", "server_error", "hang", "invalid_json", "schema_invalid", "empty"]
+    first += BROKEN_BODIES
     faulty = StubServer(
         faults=first, rates=rates, seed=7, retry_after="0.01", hang_seconds=20, slow_seconds=0.1
     )
@@ -248,7 +296,8 @@ def test_a_three_agent_day_completes_against_a_server_failing_30_percent(town, v
     assert usage.requests == len(calls) >= 10 and usage.errors == 0
     # Every fault the server served was seen, and counted for what it was.
     assert usage.rate_limits == served["rate_limit"] > 0
-    assert usage.server_errors == served["server_error"] > 0
+    assert usage.server_errors == sum(served[k] for k in ["server_error", *BROKEN_BODIES])
+    assert all(served[k] > 0 for k in BROKEN_BODIES)
     assert usage.timeouts == served["hang"] > 0
     assert usage.invalid == served["invalid_json"] + served["schema_invalid"] + served["empty"] > 0
     # A transient failure is retried unless it was a request's last attempt (then it fell
@@ -258,3 +307,6 @@ def test_a_three_agent_day_completes_against_a_server_failing_30_percent(town, v
     assert usage.retries == usage.failures - gave_up
     assert usage.invalid == usage.repairs + invalid_twice
     assert usage.fallbacks == sum(c.fallback for c in calls) >= gave_up + invalid_twice
+    # Every fallback replaced a failure of a known kind (none a parser's stray exception).
+    known = {"ServerError", "RateLimited", "ModelTimeout", "InvalidAnswer"}
+    assert {c.error for c in calls if c.fallback} <= known

@@ -8,13 +8,18 @@ those wrappers write into the same `Counters` that the meter reads: compose a st
 
 Tokens are counted once per answer a server sent: those of an answer the agent got, from the
 reply, at the meter; those of an answer thrown away (invalid, repaired), where it was thrown.
+They are kept by purpose and model too, so that they can be priced again with another table.
+
+`Counters.to_json` is the usage so far as plain data: what a run file keeps of each session
+(town.record.recorder), and what `town report` shows.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 from town.llm.base import LanguageModel, Reply, Request
 from town.llm.prices import Prices
@@ -29,6 +34,7 @@ class Usage:
     errors: int = 0  # requests that raised through the meter (no fallback)
     seconds: float = 0.0  # time to answer, summed
     cost: float = 0.0  # USD, from the price table
+    attempts: int = 0  # tries at an answer (the first and each retry); repairs come on top
     retries: int = 0
     timeouts: int = 0
     rate_limits: int = 0  # 429
@@ -67,6 +73,8 @@ class Counters:
     def __init__(self, prices: Prices | None = None) -> None:
         self.prices = prices or Prices()
         self.by_purpose: dict[str, Usage] = defaultdict(Usage)
+        # (purpose, model) -> [prompt, completion] tokens: what another price table needs
+        self.tokens: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
 
     def __repr__(self) -> str:
         return f"Counters({len(self.by_purpose)} purposes)"
@@ -80,12 +88,28 @@ class Counters:
         usage.prompt_tokens += prompt_tokens
         usage.completion_tokens += completion_tokens
         usage.cost += self.prices.cost(model, prompt_tokens, completion_tokens)
+        if prompt_tokens or completion_tokens:
+            spent = self.tokens[purpose, model]
+            spent[0] += prompt_tokens
+            spent[1] += completion_tokens
 
     def total(self) -> Usage:
         total = Usage()
-        for usage in self.by_purpose.values():
+        for usage in list(self.by_purpose.values()):
             total.add(usage)
         return total
+
+    def to_json(self) -> dict[str, Any]:
+        """The usage so far as plain data: each purpose's Usage fields; the tokens by purpose
+        and model, as [purpose, model, prompt, completion]; and the price of each model that
+        spent any, as {model: [input, output]} in USD per million tokens."""
+        tokens = [[p, m, *spent] for (p, m), spent in list(self.tokens.items())]
+        prices = {m: self.prices.of(m) for _, m, _, _ in tokens}
+        return {
+            "purposes": {p: asdict(u) for p, u in list(self.by_purpose.items())},
+            "tokens": tokens,
+            "prices": {m: [price.input, price.output] for m, price in prices.items()},
+        }
 
 
 class Meter:

@@ -6,6 +6,8 @@ endpoint that refuses a form is moved down to the next for the rest of the run. 
 validated; an invalid one (empty, not JSON, wrong shape) gets ONE repair request, then the
 request fails with `InvalidAnswer` (and the fallback wrapper takes over). HTTP failures become
 the errors of town.llm.errors; the client's own retries are off, retrying is the stack's job.
+A 200 that carries no chat completion (a proxy's HTML page, an empty or cut-off body, no
+`choices`) is the server failing, not the model: a `ServerError`, retried like a 500.
 
 The key goes to the client and nowhere else: not in reprs, logs or error messages.
 """
@@ -207,7 +209,12 @@ class OpenAIBackend:
             except openai.OpenAIError as err:  # anything else the client refuses to hand back
                 message = scrub(str(err), endpoint.api_key)[:300]
                 raise ModelError(f"{endpoint.url}: {type(err).__name__}: {message}") from None
-            return self._answer(completion, request, extra)
+            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+                # The client parses a body labelled JSON with json.loads and lets its error out.
+                raise ServerError(
+                    f"{endpoint.url} answered 200 with a body that is not JSON ({err})"
+                ) from None
+            return self._answer(completion, request, extra, endpoint)
 
     def _messages(self, request: Request, mode: str, extra: list[Message]) -> list[dict[str, str]]:
         sent = [dict(m) for m in request.messages]
@@ -226,18 +233,38 @@ class OpenAIBackend:
             return {"response_format": {"type": "json_schema", "json_schema": form}}
         return {"response_format": {"type": "json_object", "schema": schema}}
 
-    def _answer(self, completion: Any, request: Request, extra: list[Message]) -> _Answer:
-        choices = getattr(completion, "choices", None) or []
-        text = (choices[0].message.content or "") if choices else ""
+    def _answer(
+        self, completion: Any, request: Request, extra: list[Message], endpoint: Endpoint
+    ) -> _Answer:
+        # The client builds its objects from the body unchecked: any part may be missing or of
+        # another type, and a body not labelled JSON comes back as its text.
+        if isinstance(completion, str):
+            page = " ".join(scrub(completion, endpoint.api_key).split())[:120]
+            raise ServerError(f"{endpoint.url} answered 200 with a body that is not JSON: {page!r}")
+        model = getattr(completion, "model", None)
+        model = model if isinstance(model, str) and model else self.model
         usage = getattr(completion, "usage", None)
-        if usage is not None and usage.prompt_tokens is not None:
-            prompt, produced = usage.prompt_tokens, usage.completion_tokens or 0
-        else:  # some servers do not count
+        prompt, produced = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
+        choices = getattr(completion, "choices", None)
+        choice = choices[0] if isinstance(choices, list) and choices else None
+        message = getattr(choice, "message", None)
+        if message is None:
+            if prompt is not None:  # what the server says it spent is spent, answer or not
+                self.counters.spend(request.purpose, model, prompt, produced or 0)
+            raise ServerError(f"{endpoint.url} answered 200 without a chat completion (no choices)")
+        content = getattr(message, "content", None)
+        text = content if isinstance(content, str) else ""  # null content: an empty answer
+        if prompt is None:  # some servers do not count
             prompt = sum(rough_tokens(m["content"]) for m in [*request.messages, *extra])
             produced = rough_tokens(text) if text else 0
-        cut_off = bool(choices) and choices[0].finish_reason == "length"
-        model = getattr(completion, "model", None) or self.model
-        return _Answer(text, prompt, produced, model, cut_off)
+        cut_off = getattr(choice, "finish_reason", None) == "length"
+        return _Answer(text, prompt, produced or 0, model, cut_off)
+
+
+def _count(usage: Any, name: str) -> int | None:
+    """A token count from a completion's usage, if the server gave one."""
+    value = getattr(usage, name, None)
+    return value if isinstance(value, int) and value >= 0 else None
 
 
 def parse(text: str, schema: type[BaseModel]) -> BaseModel:

@@ -2,7 +2,8 @@
 full jitter, waiting at least as long as the server's Retry-After asks (up to a cap).
 
 It sits outside the cap on requests in flight, so a request that waits out a Retry-After does
-not hold a slot. Every transient failure is counted here, by kind, and so is every retry.
+not hold a slot. Every transient failure is counted here, by kind, and so is every attempt and
+every retry.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Retry:
 
     async def complete(self, request: Request) -> Reply:
         for attempt in range(self.attempts):
+            self.counters.count(request.purpose, "attempts")
             try:
                 return await self.model.complete(request)
             except TransientError as err:

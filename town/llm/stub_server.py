@@ -38,8 +38,21 @@ FAULTS = (
     "empty",  # 200, empty content
     "slow",  # a valid answer after `slow_seconds`
     "auth",  # 401, quoting the key it was sent (as a careless server might)
+    # 200s whose body is no chat completion (a proxy or a failing server in front of a model):
+    "html",  # an HTML error page, as text/html
+    "html_json",  # the same page labelled application/json (a proxy keeping the headers)
+    "empty_body",  # no body at all
+    "truncated_body",  # the JSON body cut off
+    "no_choices",  # JSON with usage but without `choices`
+    "null_content",  # a choice whose message content is null
+)
+RAW_BODIES = ("html", "html_json", "empty_body", "truncated_body")  # not JSON data
+PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
+    b"<body><h1>Bad Gateway</h1><p>The upstream server is unavailable.</p></body></html>\n"
 )
 Answer = Callable[[dict[str, Any]], str | None]  # a request body -> the content, or None
+Body = dict[str, Any] | bytes  # JSON data, or bytes sent as they are
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +186,7 @@ class StubServer:
             self._request_seconds += self.in_flight * (now - self._since)
         self._since = now
 
-    def serve(self, body: dict[str, Any], key: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def serve(self, body: dict[str, Any], key: str) -> tuple[int, dict[str, str], Body]:
         """One request through the concurrency limit: it waits for a slot, as at an engine."""
         if self._slots is not None and not self._slots.acquire(blocking=False):
             with self._lock:
@@ -219,8 +232,9 @@ class StubServer:
                 return self.rng.uniform(*self.latency)
         return self.latency
 
-    def chat(self, body: dict[str, Any], key: str) -> tuple[int, dict[str, str], dict[str, Any]]:
-        """Status, headers and JSON body of the answer to one chat request."""
+    def chat(self, body: dict[str, Any], key: str) -> tuple[int, dict[str, str], Body]:
+        """Status, headers and body (JSON data, or bytes sent as they are) of the answer to
+        one chat request."""
         with self._lock:
             self.received.append(body)
         fault = self._next_fault(body)
@@ -256,8 +270,10 @@ class StubServer:
                 self._delay_seconds += wait
             self._stopping.wait(wait)
         self._count(fault or OK)
+        if fault in RAW_BODIES:
+            return 200, *_broken(fault)
         prompt = sum(_tokens(str(m.get("content", ""))) for m in body.get("messages", []))
-        return 200, {}, {
+        answer = {
             "id": "chatcmpl-stub",
             "object": "chat.completion",
             "created": int(time.time()),
@@ -276,6 +292,11 @@ class StubServer:
                 "total_tokens": prompt + _tokens(content),
             },
         }  # fmt: skip
+        if fault == "no_choices":
+            del answer["choices"]
+        elif fault == "null_content":
+            answer["choices"][0]["message"]["content"] = None
+        return 200, {}, answer
 
     def _count(self, outcome: str, status: int = 500) -> int:
         with self._lock:
@@ -296,6 +317,17 @@ class StubServer:
         if schema is None:
             return "{}" if form.get("type") == "json_object" else "Okay."
         return json.dumps(instance_of(schema, random.Random(_digest(body))))
+
+
+def _broken(fault: str) -> tuple[dict[str, str], bytes]:
+    """Headers and raw body of a 200 that carries no chat completion."""
+    if fault == "html":
+        return {"Content-Type": "text/html; charset=utf-8"}, PAGE
+    if fault == "html_json":
+        return {}, PAGE  # sent as application/json, the default
+    if fault == "empty_body":
+        return {}, b""
+    return {}, b'{"id": "chatcmpl-stub", "object": "chat.completion", "choices": [{"ind'
 
 
 def _digest(body: dict[str, Any]) -> str:
@@ -342,11 +374,11 @@ def _handler(stub: StubServer) -> type[BaseHTTPRequestHandler]:
             key = self.headers.get("Authorization", "").removeprefix("Bearer ")
             self._send(*stub.serve(body, key))
 
-        def _send(self, status: int, headers: Mapping[str, str], body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
+        def _send(self, status: int, headers: Mapping[str, str], body: Body) -> None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            headers = {"Content-Type": "application/json", **headers}
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 for name, value in headers.items():
                     self.send_header(name, value)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from town.clock import hours_argument
 from town.llm.select import BACKENDS, add_llm_arguments, open_model, spec_from_args
 from town.mind import scripted_rules
 from town.record.runfile import RunError, RunFolder
@@ -28,7 +29,8 @@ def add_report_commands(commands: Any) -> None:
         description="Measure a saved run as the paper measured its town (relationships, the "
         "spread of tracked facts, who came to an event, believability) and write a report "
         "folder: index.md, PNG plots, CSV tables and summary.json. Interviews ask a model: by "
-        "default the one the run used.",
+        "default the one the run used. The model usage is what the run paid, at its own "
+        "prices; --prices prices its tokens again.",
     )
     report.add_argument("save", type=Path, help="a run folder")
     report.add_argument("--to", type=Path, help="report folder (default: SAVE/report)")
@@ -70,7 +72,7 @@ def add_report_commands(commands: Any) -> None:
     batch.add_argument("scenario", type=Path, help="a scenario file (.toml)")
     batch.add_argument("--seeds", required=True, help="seeds: 1-8, or 1,3,5, or 1-4,9")
     batch.add_argument("--jobs", type=int, default=1, help="runs at once (default 1)")
-    batch.add_argument("--hours", type=float, help="run this many game hours")
+    batch.add_argument("--hours", type=hours_argument, help="run this many game hours")
     batch.add_argument("--until", help='stop at this game time, "2023-02-14 18:00"')
     batch.add_argument("--out", type=Path, help="folder of the runs (default: saves/batch-...)")
     batch.add_argument("--reports", action="store_true", help="write each run's report too")
@@ -80,7 +82,7 @@ def add_report_commands(commands: Any) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     folder = RunFolder.open(args.save)
-    measures = measure(folder)
+    measures = measure(folder, args.prices)  # --prices: the run's tokens priced again
     conditions = _conditions(args.believability)
     if not args.no_interviews and (measures.scenario.facts or conditions):
         spec = spec_from_args(_run_backend(args, measures.meta))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -43,6 +44,7 @@ class RunMeasures:
     talks: pd.DataFrame
     interviews: pd.DataFrame = field(default_factory=pd.DataFrame)
     believability: pd.DataFrame = field(default_factory=pd.DataFrame)
+    usage_caption: str = ""  # where the usage figures come from, and at which prices
 
     @property
     def interview_spread(self) -> pd.DataFrame:
@@ -53,8 +55,9 @@ class RunMeasures:
         return believability_table(self.believability)
 
 
-def measure(folder: RunFolder) -> RunMeasures:
-    """Every measure that needs no model: from the run file alone."""
+def measure(folder: RunFolder, prices: Path | None = None) -> RunMeasures:
+    """Every measure that needs no model: from the run file alone. Usage is at the run's own
+    prices unless a price table (`prices`, a TOML file) is given to price it again."""
     meta = folder.meta()
     scenario = load_scenario(folder.scenario)
     start = dt.datetime.fromisoformat(meta["start"]) if "start" in meta else scenario.town.start
@@ -77,6 +80,7 @@ def measure(folder: RunFolder) -> RunMeasures:
         if town is not None
         and (a := attendance.attendance(fact, data, town, tiles, known, clock, end)) is not None
     ]
+    used = usage.usage_by_purpose(folder, prices)
     return RunMeasures(
         folder=folder,
         scenario=scenario,
@@ -90,9 +94,10 @@ def measure(folder: RunFolder) -> RunMeasures:
         known=known,
         spread=spread,
         attendance=came,
-        usage=usage.usage_by_purpose(usage.calls(folder)),
+        usage=used.table,
         spans=activities.activity_spans(data, end),
         talks=activities.talk_spans(data),
+        usage_caption=used.caption,
     )
 
 

@@ -110,43 +110,48 @@ def markdown(m: RunMeasures, numbers: dict[str, Any]) -> str:
             lines += _fact_section(m, fact.name, fact.text, fact.interview_question)
     lines += ["## Activities", "", "![What each agent did](timeline.png)", ""]
     if len(m.usage):
-        lines += [
-            "## Model usage",
-            "",
-            *table(
-                [
-                    "purpose",
-                    "requests",
-                    "tokens",
-                    "cost (USD)",
-                    "mean s",
-                    "p95 s",
-                    "fallbacks",
-                    "cache hits",
-                    "errors",
-                ],
-                [
-                    [
-                        r.purpose,
-                        r.requests,
-                        f"{r.tokens:,}",
-                        f"{r.cost:.4f}",
-                        f"{r.mean_seconds:.3f}",
-                        f"{r.p95_seconds:.3f}",
-                        r.fallbacks,
-                        r.cache_hits,
-                        r.errors,
-                    ]
-                    for r in m.usage.itertuples()
-                ],
-            ),
-            "",
-            "![Model usage by purpose](usage.png)",
-            "",
-        ]
+        lines += ["## Model usage", "", m.usage_caption, "", *_usage_table(m.usage), ""]
+        lines += ["![Model usage by purpose](usage.png)", ""]
     if len(m.believability):
         lines += _believability_section(m)
     return "\n".join(lines)
+
+
+USAGE_HEADER = {  # column: heading
+    "purpose": "purpose",
+    "requests": "requests",
+    "attempts": "attempts",
+    "retries": "retries",
+    "timeouts": "timeouts",
+    "rate_limits": "429s",
+    "server_errors": "server errors",
+    "repairs": "repairs",
+    "fallbacks": "fallbacks",
+    "cache_hits": "cache hits",
+    "errors": "errors",
+    "prompt_tokens": "tokens in",
+    "completion_tokens": "tokens out",
+    "tokens": "tokens",
+    "cost": "cost (USD)",
+    "mean_seconds": "mean s",
+    "p95_seconds": "p95 s",
+}
+
+
+def _usage_table(usage: pd.DataFrame) -> list[str]:
+    def shown(column: str, value: Any) -> str:
+        if pd.isna(value):  # not known: an old run file's calls do not tell
+            return "—"
+        if column == "cost":
+            return f"{value:.4f}"
+        if column.endswith("seconds"):
+            return f"{value:.3f}"
+        return value if isinstance(value, str) else f"{int(value):,}"
+
+    return table(
+        list(USAGE_HEADER.values()),
+        [[shown(c, getattr(r, c)) for c in USAGE_HEADER] for r in usage.itertuples()],
+    )
 
 
 def _beside_paper(m: RunMeasures, n: dict[str, Any]) -> list[list[str]]:
