@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.support import at, simulate
@@ -13,7 +16,7 @@ from town.cli import main
 from town.llm import ScriptedModel
 from town.mind import scripted_rules
 from town.record import Recorder, RunError, RunFolder, open_run
-from town.record.export import RunData, export
+from town.record.export import MODEL_CALL_COLUMNS, RunData, export, one_line
 
 
 def saved_run(tmp_path: Path, town, scenario, until) -> tuple[RunFolder, object]:
@@ -56,13 +59,82 @@ def test_timeline_and_export(tmp_path, town, ville3, capsys) -> None:
     for fmt in ("jsonl", "csv"):
         files = export(folder, fmt, tmp_path / fmt)
         assert [f.name for f in files] == [
-            f"{n}.{fmt}" for n in ("ticks", "memories", "conversations", "model_calls")
+            f"{n}.{fmt}"
+            for n in ("ticks", "memories", "conversations", "model_calls", "relationships")
         ]
-        assert all(f.stat().st_size > 0 for f in files[:3])
+        assert all(f.stat().st_size > 0 for f in files)
     first = json.loads((tmp_path / "jsonl" / "memories.jsonl").read_text().splitlines()[0])
     assert "embedding" not in first and first["agent"] in talks.speaker.tolist() + list(
         actions.agent
     )
+
+
+def test_model_calls_have_one_row_per_call_and_no_schema(tmp_path, town, ville3) -> None:
+    folder, _ = saved_run(tmp_path, town, ville3, at(13, 9))
+    calls = RunData(folder).model_calls()
+    assert list(calls.columns) == MODEL_CALL_COLUMNS  # not the flattened JSON schema
+    db = sqlite3.connect(folder.database)
+    raw = [json.loads(c) for (c,) in db.execute("SELECT call FROM model_calls ORDER BY id")]
+    times = dict(db.execute("SELECT tick, time FROM ticks"))
+    db.close()
+    assert len(calls) == len(raw) > 0
+    for row, call in zip(calls.itertuples(), raw, strict=True):
+        assert (row.agent, row.purpose, row.answer) == (
+            call["agent"],
+            call["purpose"],
+            call["text"],
+        )
+        assert all(f"[{m['role']}]\n{m['content']}" in row.messages for m in call["messages"])
+        if call["tick"] in times:  # the time of the tick, where the run file keeps it
+            assert row.time == times[call["tick"]]
+    assert calls.schema_name.notna().any() and calls.prompt_tokens.sum() > 0
+
+
+def test_relationships_at_every_checkpoint(tmp_path, town, ville3) -> None:
+    folder, sim = saved_run(tmp_path, town, ville3, at(13, 13))
+    views = RunData(folder).relationships()
+    assert list(views.columns) == ["tick", "time", "agent", "person", "summary"]
+    db = sqlite3.connect(folder.database)
+    checkpoints = dict(db.execute("SELECT tick, time FROM checkpoints"))
+    db.close()
+    assert set(zip(views.tick, views.time, strict=True)) <= set(checkpoints.items())
+    # The first talk made them: none at the start, the simulation's own at the end.
+    assert views.tick.min() > 0
+    last = views[views.tick == max(checkpoints)]
+    assert {(r.agent, r.person): r.summary for r in last.itertuples()} == {
+        (a.name, person): view for a in sim.agents for person, view in a.mind.relationships.items()
+    }
+    # A pair known from one checkpoint on is in every later one: their history, hour by hour.
+    pair = views.iloc[0]
+    since = views[(views.agent == pair.agent) & (views.person == pair.person)].tick.tolist()
+    assert since == sorted(t for t in checkpoints if t >= pair.tick) and len(since) > 1
+    export(folder, "jsonl", tmp_path / "out")
+    lines = (tmp_path / "out" / "relationships.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == views.to_dict("records")
+
+
+def unescape(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "r": "\r"}.get(m[1], m[1]), text)
+
+
+def test_csv_files_have_one_line_per_row(tmp_path, town, ville3) -> None:
+    folder, _ = saved_run(tmp_path, town, ville3, at(13, 13))
+    data = RunData(folder)
+    for path in export(folder, "csv", tmp_path / "csv"):
+        frame = data.table(path.stem)
+        assert path.read_bytes().count(b"\n") == len(frame) + 1, path.name  # `wc -l`
+        with path.open(newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert len(rows) == len(frame), path.name
+    # The prompts have line breaks: written as \n, they read back as they were.
+    calls = data.model_calls()
+    assert calls.messages.str.contains("\n").all()
+    with (tmp_path / "csv" / "model_calls.csv").open(newline="") as f:
+        written = [row["messages"] for row in csv.DictReader(f)]
+    assert "\\n" in written[0] and [unescape(w) for w in written] == calls.messages.tolist()
+    tricky = "a \\n written out, a\nbreak, a\r\nWindows one and a \\"
+    escaped = one_line(pd.DataFrame({"text": [tricky], "n": [1]}))
+    assert "\n" not in escaped.text[0] and unescape(escaped.text[0]) == tricky
 
 
 @pytest.fixture

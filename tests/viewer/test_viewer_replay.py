@@ -12,7 +12,7 @@ import pygame
 import pytest
 
 from tests.support import simulate
-from tests.viewer.viewing import click, pixels, press, rect_of
+from tests.viewer.viewing import click, pixels, press, rect_of, wait_for
 from town.agents.state import Action
 from town.record import Recorder, RunError, RunFolder
 from town.scenario import Scenario
@@ -178,11 +178,8 @@ def test_run_replay_opens_and_closes_a_window(recorded) -> None:
     path, _ = recorded
 
     def close_when_open() -> None:
-        for _ in range(2000):
-            if pygame.display.get_init() and pygame.display.get_surface() is not None:
-                pygame.event.post(pygame.event.Event(pygame.QUIT))
-                return
-            threading.Event().wait(0.01)
+        wait_for(lambda: pygame.display.get_surface() is not None, timeout=120)
+        pygame.event.post(pygame.event.Event(pygame.QUIT))
 
     closer = threading.Thread(target=close_when_open)
     closer.start()

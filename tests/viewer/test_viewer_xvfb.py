@@ -21,6 +21,7 @@ import pytest
 from tests.support import simulate
 from tests.viewer.viewing import pixels, record_to, wait_for
 from town.scenario import Scenario
+from town.viewer.app import Viewer
 from town.viewer.camera import Camera
 from town.viewer.launch import ViewerError, run_live
 from town.viewer.panel import PANEL_BG
@@ -105,17 +106,35 @@ def test_a_real_window(xvfb: str, town: Town, ville25: Scenario, tmp_path: Path,
         finally:
             db.close()
 
+    # The window reads input once a frame and F12 saves the last frame drawn, so the user
+    # waits for what is on screen (never for a while): what each frame drew is noted here.
+    drawn: list[tuple[str | None, bool]] = []  # per frame: who is selected; their details in?
+    draw = Viewer.draw
+
+    def draw_and_note(viewer: Viewer, now: float) -> None:
+        draw(viewer, now)
+        details = viewer._shown.details if viewer._shown else None
+        drawn.append((viewer.selected, details is not None and details.name == viewer.selected))
+
+    monkeypatch.setattr(Viewer, "draw", draw_and_note)
+
     def play(op: Operator) -> None:
+        # Until a frame has drawn the town (it loads first), a click would hit nobody.
+        wait_for(lambda: len(drawn) > 0, timeout=120)
         op.xdotool(
             "mousemove", "--window", op.window, str(sprite_at[0] + 16), str(sprite_at[1] + 16)
         )
         op.xdotool("click", "1")  # select the first agent: the panel opens
+        wait_for(lambda: (first.name, True) in drawn, timeout=60)  # with its details
         op.xdotool("key", "F12")
-        wait_for(lambda: len(list(shots.glob("*.png"))) == 1)
+        wait_for(lambda: len(list(shots.glob("*.png"))) == 1, timeout=60)
         op.xdotool("key", "5")  # as fast as possible
-        wait_for(lambda: run.joinpath("run.sqlite").exists() and ticks_recorded() > start + 60)
+        wait_for(
+            lambda: run.joinpath("run.sqlite").exists() and ticks_recorded() > start + 60,
+            timeout=120,
+        )
         op.xdotool("key", "F12")
-        wait_for(lambda: len(list(shots.glob("*.png"))) == 2)
+        wait_for(lambda: len(list(shots.glob("*.png"))) == 2, timeout=60)
         op.xdotool("key", "ctrl+q")
 
     before = set(threading.enumerate())

@@ -2,10 +2,15 @@
 
 data = RunData(RunFolder.open(Path("saves/monday")))
 data.actions().groupby("agent").size()
+
+A CSV file has one line per row, as `wc -l` and a spreadsheet expect: line breaks inside a
+text (prompts, answers, memories) are written as the two characters \\n (\\r likewise, and a
+backslash as \\\\). JSON Lines keeps every text exactly as it was.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -17,7 +22,28 @@ import pandas as pd
 
 from town.record.runfile import RunFolder
 
-TABLES = ("ticks", "memories", "conversations", "model_calls")
+TABLES = ("ticks", "memories", "conversations", "model_calls", "relationships")
+# For `town export --help`: what the formats hold.
+FORMATS_HELP = (
+    "jsonl keeps every text exactly; csv writes one line per row, with line breaks inside a "
+    "text written as \\n (and a backslash as \\\\)"
+)
+MODEL_CALL_COLUMNS = [
+    "tick",
+    "time",
+    "agent",
+    "purpose",
+    "model",
+    "schema_name",
+    "prompt_tokens",
+    "completion_tokens",
+    "seconds",
+    "fallback",
+    "cached",
+    "error",
+    "answer",
+    "messages",
+]
 
 
 class RunData:
@@ -108,14 +134,60 @@ class RunData:
         return pd.DataFrame(rows, columns=columns)
 
     def model_calls(self) -> pd.DataFrame:
-        """Every request to the model and its answer, flattened (never an API key)."""
+        """One row per request to the model: who asked, why, what it cost and the answer.
+        `messages` is the request as text, each message after a "[role]" line. The answer's
+        JSON schema is left out: it is the same for every call with that `schema_name`."""
         with self._db() as db:
-            rows = [
+            calls = [
                 json.loads(c) for (c,) in db.execute("SELECT call FROM model_calls ORDER BY id")
             ]
-        return (
-            pd.json_normalize(rows) if rows else pd.DataFrame(columns=["tick", "agent", "purpose"])
-        )
+            first = db.execute(
+                "SELECT tick, time FROM checkpoints ORDER BY tick LIMIT 1"
+            ).fetchone()
+        # Only ticks with changes and checkpoints keep their time: count from the first one.
+        step = dt.timedelta(seconds=self.folder.meta().get("seconds_per_tick", 10))
+        start = dt.datetime.fromisoformat(first[1]) - first[0] * step if first else None
+
+        def time_of(tick: int | None) -> str | None:
+            if tick is None or start is None:
+                return None
+            return (start + tick * step).isoformat(sep=" ")
+
+        rows = [
+            {
+                "tick": c.get("tick"),
+                "time": time_of(c.get("tick")),
+                "agent": c.get("agent"),
+                "purpose": c.get("purpose"),
+                "model": c.get("model", ""),
+                "schema_name": c.get("schema_name"),
+                "prompt_tokens": c.get("prompt_tokens", 0),
+                "completion_tokens": c.get("completion_tokens", 0),
+                "seconds": c.get("seconds", 0.0),
+                "fallback": c.get("fallback", False),
+                "cached": c.get("cached", False),
+                "error": c.get("error"),
+                "answer": c.get("text", ""),
+                "messages": "\n\n".join(
+                    f"[{m.get('role', '')}]\n{m.get('content', '')}" for m in c.get("messages", [])
+                ),
+            }
+            for c in calls
+        ]
+        return pd.DataFrame(rows, columns=MODEL_CALL_COLUMNS)
+
+    def relationships(self) -> pd.DataFrame:
+        """What each agent thinks of each person it knows, at every checkpoint (hourly and at
+        the end), so the views can be followed as they change."""
+        # Not pd.read_sql_query: a damaged checkpoint then fails as the sqlite3 error it is.
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT c.tick, c.time, a.key, r.key, r.value "
+                "FROM checkpoints AS c, json_each(c.state, '$.agents') AS a, "
+                "json_each(a.value, '$.mind.relationships') AS r "
+                "ORDER BY c.tick, a.key, r.key"
+            ).fetchall()
+        return pd.DataFrame(rows, columns=["tick", "time", "agent", "person", "summary"])
 
     def table(self, name: str) -> pd.DataFrame:
         if name not in TABLES:
@@ -134,8 +206,20 @@ def export(folder: RunFolder, fmt: str, out: Path) -> list[Path]:
         frame = data.table(name)
         path = out / f"{name}.{fmt}"
         if fmt == "csv":
-            frame.to_csv(path, index=False)
+            one_line(frame).to_csv(path, index=False)
         else:
             frame.to_json(path, orient="records", lines=True, force_ascii=False)
         written.append(path)
     return written
+
+
+def one_line(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with line breaks in its texts escaped: one CSV line per row."""
+
+    def escape(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+
+    texts = frame.select_dtypes(include=["object", "string"]).columns  # pandas 3: "string"
+    return frame.assign(**{column: frame[column].map(escape) for column in texts})
