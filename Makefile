@@ -10,7 +10,7 @@ APT_PACKAGES := xvfb xdotool fonts-dejavu-core fonts-noto-color-emoji
 # Without a display (a server, CI), `make run` runs the town headless instead of in a window.
 WINDOW := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--headless)
 
-.PHONY: run test bench lint assets screenshot system clean
+.PHONY: run test check bench lint assets screenshot system clean
 
 $(STAMP): pyproject.toml constraints.txt Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ run: $(STAMP) system
 
 test: $(STAMP) system
 	$(PY) -m pytest
+
+# The edit loop's quick tier: lint, then the tests not marked slow. `make test` runs them all.
+check: $(STAMP) system
+	$(VENV)/bin/ruff check town memory tests benchmarks assets/generate
+	$(PY) -m pytest -m "not slow"
 
 bench: $(STAMP) system
 	$(PY) -m benchmarks

@@ -38,7 +38,6 @@ def one_day(embedder: Embedder, folder: Path | None) -> tuple[float, int]:
         run = RunFolder.create(folder, SCENARIO, scenario.map_path)
         recorder = Recorder(run, sim, {"seed": sim.seed, "backend": "scripted"})
         sim.observers.append(recorder)
-        sim.llm.recorder.observer = recorder.record_call
     began = time.perf_counter()
     sim.run(until=scenario.town.start + dt.timedelta(days=1))
     sim.close()

@@ -217,8 +217,6 @@ def simulate(
         run = RunFolder.create(Path(folder) / "run", scenario.source, scenario.map_path)
         recorder = TimedRecorder(run, sim, {"agents": len(sim.agents), "benchmark": True})
         sim.observers.append(recorder)
-        if sim.llm.recorder is not None:
-            sim.llm.recorder.observer = recorder.record_call
 
         def reading(began: float) -> Reading:
             load = stub.load() if stub is not None else None

@@ -88,8 +88,6 @@ def measure(agents: int, speed: str, slow: bool) -> dict[str, float]:
         """As `town run` does with a window: the run file, written from the sim's thread."""
         recorder = Recorder(folder, sim, {"seed": sim.seed})
         sim.observers.append(recorder)
-        if sim.llm.recorder is not None:
-            sim.llm.recorder.observer = recorder.record_call
 
     runner = SimRunner(sim, speed=speed_of(speed, sim.clock.seconds_per_tick), prepare=record)
     viewer = Viewer(runner, scenario, town, sim.clock, title="bench", size=(1280, 800))

@@ -3,6 +3,7 @@ a fork leaves its source untouched; a re-simulation finds the first difference."
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -17,9 +18,14 @@ import pytest
 
 from tests.support import ROOT, SCENARIOS, at, simulate, thinking_scenario
 from town.cli import main
+from town.llm import ScriptedModel
+from town.llm.base import Reply, Request, messages
+from town.llm.stack import compose
+from town.mind import scripted_rules
+from town.mind.prompts.schemas import ReactAnswer
 from town.record import Recorder, RunFolder
 from town.record.reenact import resimulate
-from town.record.resume import reopen
+from town.record.resume import go_live, primer, reopen
 from town.scenario import load_scenario
 from town.sim import Simulation
 
@@ -56,7 +62,9 @@ def contents(folder: Path) -> dict[str, object]:
             ).fetchall(),
             "calls": db.execute(
                 "SELECT tick, agent, purpose, json_extract(call, '$.key'), "
-                "json_extract(call, '$.text') FROM model_calls ORDER BY tick, agent, purpose, 4"
+                "json_extract(call, '$.text'), json_extract(call, '$.cached'), "
+                "json_extract(call, '$.fallback'), json_extract(call, '$.prompt_tokens') "
+                "FROM model_calls ORDER BY tick, agent, purpose, 4, 5"
             ).fetchall(),
             "final": json.loads(
                 db.execute("SELECT state FROM checkpoints WHERE tick = ?", (last,)).fetchone()[0]
@@ -105,25 +113,31 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_run(tmp_path, thinking) -
     assert resimulate(RunFolder(broken)).identical
 
 
-def record_run(path: Path, town, scenario, until, crash: bool = False) -> Simulation:
+def record_run(path: Path, town, scenario, until, crashed: bool = False) -> Simulation:
     """A recorded in-process run with injections along the way: a whisper, a world event and
-    an interview between ticks, as the window makes them. `crash`: stop without closing."""
+    an interview between ticks, as the window makes them. `crashed`: stop without closing."""
     folder = RunFolder.create(path, scenario.source, scenario.map_path)
     sim = simulate(scenario, town)
     recorder = Recorder(folder, sim, {"seed": sim.seed, "backend": "scripted"})
     sim.observers.append(recorder)
-    sim.llm.recorder.observer = recorder.record_call
     sim.run(until=at(13, 7))
     sim.whisper("Maria Lopez", "Maria wants to paint the park at sunset.")
     sim.world_event("Hobbs Cafe:cafe:customer seating", "covered in flowers", 30)
     sim.interview("Klaus Mueller", "What are you working on?", remember=True)
     sim.interview("Isabella Rodriguez", "How is the cafe?")
     sim.run(until=until)
-    if not crash:
+    if not crashed:
         sim.close()
     else:
-        recorder.db.close()  # what it had not committed is lost, as in a crash
+        crash(recorder)
     return sim
+
+
+def crash(recorder: Recorder) -> None:
+    """Stop writing dead, as a killed process does: what was not committed is lost, and the
+    kernel lets go of the writer's lock."""
+    recorder.db.close()
+    recorder.folder.release()
 
 
 @pytest.mark.parametrize("thinking", [0, 5])
@@ -136,17 +150,16 @@ def test_injections_are_replayed_by_resim_and_resume(tmp_path, town, ville3, thi
     assert verdict.calls > 0 and verdict.ticks == whole.tick
     # A run that stopped dead at 08:25 (no final checkpoint; its open transaction lost) goes
     # on from its last committed tick to the same end.
-    record_run(tmp_path / "crashed", town, ville3, at(13, 8, 25), crash=True)
+    record_run(tmp_path / "crashed", town, ville3, at(13, 8, 25), crashed=True)
     folder = RunFolder(tmp_path / "crashed")
     last = committed(folder.path)
     sim = reopen(folder)
     assert sim.tick == last + 1 and at(13, 8) <= sim.now <= at(13, 8, 25)
     assert sim.injected == 4
     resumed = simulate(ville3, town)  # its model: the live one the resumed run goes on with
-    sim.use_model(resumed.llm)
+    go_live(sim, folder, resumed.llm)
     recorder = Recorder(folder, sim, {})
     sim.observers.append(recorder)
-    sim.llm.recorder.observer = recorder.record_call
     sim.run(until=at(13, 9))
     sim.close()
     expected, got = contents(tmp_path / "whole"), contents(tmp_path / "crashed")
@@ -173,7 +186,11 @@ def test_resim_reports_the_first_difference(tmp_path, town, ville3, capsys) -> N
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("thinking", [0, 5])
@@ -230,3 +247,103 @@ def test_bad_forks_and_resumes_are_refused(tmp_path, town, ville3, capsys) -> No
     assert not (tmp_path / "b").exists()
     assert main(["resume", str(tmp_path / "a"), "--headless"]) == 2
     assert "to go on, give --hours or --until" in capsys.readouterr().err
+
+
+class SeededCommits(Recorder):
+    """A recorder that commits at seeded moments (a real one commits by wall time), so a kill
+    after any tick leaves a run file that a seed, not the machine's speed, decides."""
+
+    def __init__(self, *args, rng: random.Random, **kwargs) -> None:
+        self.rng = rng
+        super().__init__(*args, **kwargs)
+
+    def on_tick(self, sim, record) -> None:
+        self.since = float("-inf") if self.rng.random() < 0.3 else float("inf")
+        super().on_tick(sim, record)
+
+
+class Unhurried:
+    """The scripted model, each answer taking a number of turns of the event loop that its
+    request decides (up to about a game hour's ticks): decisions stay on their way over many
+    ticks, as with a real model, with no clock involved."""
+
+    def __init__(self, scenario) -> None:
+        self.model = ScriptedModel(scripted_rules(), seed=scenario.town.seed)
+
+    async def complete(self, request: Request) -> Reply:
+        for _ in range(int(request.key()[:4], 16) % 300):
+            await asyncio.sleep(0)
+        return await self.model.complete(request)
+
+
+def run_with_kills(scenario, town, folder: Path, end: int, kills: list[int], seed: int) -> None:
+    """Run to tick `end`, killed dead after each tick in `kills` and resumed every time; a
+    whisper, a world event and an interview at 07:00, made by whichever session is live then."""
+    rng = random.Random(seed)
+    sim = simulate(scenario, town, model=Unhurried(scenario))
+    run = RunFolder.create(folder, scenario.source, scenario.map_path)
+    injected_at = sim.clock.tick_of(at(13, 7))
+    for stop in [*kills, end]:
+        recorder = SeededCommits(run, sim, {"seed": sim.seed, "backend": "scripted"}, rng=rng)
+        sim.observers.append(recorder)
+        while sim.tick < stop:
+            if sim.tick == injected_at and sim.injected == 0:
+                sim.whisper("Maria Lopez", "Maria wants to paint the park at sunset.")
+                sim.world_event("Hobbs Cafe:cafe:customer seating", "covered in flowers", 30)
+                sim.interview("Klaus Mueller", "What are you working on?", remember=True)
+            sim.step()
+        if stop == end:
+            sim.close()
+            return
+        sim.observers.remove(recorder)
+        crash(recorder)
+        sim.close()  # its event loop and the thoughts on their way die with it
+        run = RunFolder(folder)
+        sim = reopen(run)
+        go_live(sim, run, simulate(scenario, town, model=Unhurried(scenario)).llm)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("thinking", "seed"), [(0, 1), (5, 2), (10, 3)])
+def test_a_run_killed_at_any_moment_resumes_to_the_same_run(tmp_path, town, thinking, seed):
+    """Ten seeded kill moments a run (thirty in all), each after any tick, with commits at
+    seeded moments: the run that was killed and resumed again and again holds what the
+    uninterrupted one does, call for call, and re-simulates identically."""
+    scenario = load_scenario(thinking_scenario(tmp_path, thinking)) if thinking else None
+    scenario = scenario or load_scenario(SCENARIOS / "the_ville_3.toml")
+    end = simulate(scenario, town).clock.tick_of(at(13, 9))
+    rng = random.Random(seed)
+    kills = sorted(rng.sample(range(1, end), 10))
+    run_with_kills(scenario, town, tmp_path / "whole", end, [], seed)
+    run_with_kills(scenario, town, tmp_path / "killed", end, kills, seed)
+    expected, got = contents(tmp_path / "whole"), contents(tmp_path / "killed")
+    for part in expected:
+        assert got[part] == expected[part], (part, kills)
+    verdict = resimulate(RunFolder(tmp_path / "killed"))
+    assert verdict.identical, (str(verdict), kills)
+
+
+def test_a_resumed_run_gets_from_its_cache_what_the_uninterrupted_run_did() -> None:
+    """The live model's cache, primed with the recorded calls, is in the state the recorded
+    run's cache was in: the same answers, least recently used first; a hit serves the answer
+    in its shape."""
+    calls: list[dict] = []
+    first = compose(ScriptedModel(scripted_rules()), cache_size=3)
+    first.recorder.observer = lambda call: calls.append(call.to_json())
+    asked = [
+        Request(messages(f"question {n}", "?"), "test", ReactAnswer, agent="A")
+        for n in (0, 1, 0, 2, 3, 0, 1, 4, 4, 2)
+    ]
+
+    async def ask(stack, requests):
+        return [await stack.complete(r) for r in requests]
+
+    asyncio.run(ask(first, asked))
+    assert sum(c["cached"] for c in calls) == 3  # 0 twice, 4 once: 1 and 2 were pushed out
+    second = compose(ScriptedModel(scripted_rules()), cache_size=3)
+    second.cache.prime(primer(c) for c in calls)
+    assert list(second.cache.answers) == list(first.cache.answers)
+    again = [r for r in asked if r.key() in first.cache.answers][:1]
+    [reply] = asyncio.run(ask(second, again))
+    assert reply.cached and isinstance(reply.value, ReactAnswer)
+    assert reply.value == asyncio.run(ask(first, again))[0].value

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -15,23 +17,26 @@ from types import FrameType
 
 from tqdm import tqdm
 
-from town.clock import parse_time
+from memory.store import CorruptMemoryError
+from town.clock import hours_argument, parse_time
 from town.llm.check import add_check_command
 from town.llm.scripted import ScriptedModel
 from town.llm.select import BackendError, add_llm_arguments, open_model, spec_from_args
 from town.llm.stack import Stack
 from town.mind import scripted_rules
 from town.record import Recorder, RunError, RunFolder, open_run
-from town.record.export import RunData, export
+from town.record.export import FORMATS_HELP, RunData, export
 from town.record.fork import fork
 from town.record.reenact import resimulate
-from town.record.resume import reopen
+from town.record.resume import go_live, reopen
+from town.record.runfile import RUN_FILE, DamagedRun
 from town.record.timeline import timeline
 from town.report.cli import add_report_commands
 from town.scenario import Scenario, ScenarioError, check_places, load_scenario
 from town.sim import Simulation, TickRecord
 from town.viewer.errors import ViewerError
 from town.world import MapError, load_town
+from town.world.check import add_map_check_command
 
 SAVES = Path("saves")
 SPEEDS = ("1x", "2x", "5x", "10x", "max")
@@ -44,12 +49,30 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.command(args)
+    except DamagedRun as err:
+        print(f"error: {_run_file(args)}: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except (ScenarioError, MapError, BackendError, RunError, ViewerError, FileExistsError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (sqlite3.DatabaseError, json.JSONDecodeError, CorruptMemoryError) as err:
+        # Only a run file is read with these: a damaged one (its rows, its tables).
+        print(f"error: {_run_file(args)}: damaged run file ({err})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as err:  # a folder that cannot be written, a file that cannot be read
+        if isinstance(err, BrokenPipeError):
+            raise
+        name = f"{err.filename}: " if err.filename else ""
+        print(f"error: {name}{err.strerror or err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # the reader went away (`town replay ... | head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _run_file(args: argparse.Namespace) -> str:
+    save = getattr(args, "save", None)
+    return str(save / RUN_FILE) if save is not None else "the run file"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,14 +169,16 @@ def build_parser() -> argparse.ArgumentParser:
     out = commands.add_parser(
         "export",
         help="write a saved run's tables as files",
-        description="Export ticks, memories, conversations and model calls as JSON Lines or CSV.",
+        description="Export ticks, memories, conversations, model calls and relationships as "
+        "JSON Lines or CSV.",
     )
     out.add_argument("save", type=Path, help="a run folder")
-    out.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    out.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help=FORMATS_HELP)
     out.add_argument("--to", type=Path, help="output folder (default: SAVE/export)")
     out.set_defaults(command=cmd_export)
 
     add_check_command(commands)
+    add_map_check_command(commands)
     add_report_commands(commands)
     return parser
 
@@ -162,7 +187,7 @@ def add_running_arguments(parser: argparse.ArgumentParser) -> None:
     """How long to run, and where: the same for a new run and a resumed one."""
     parser.add_argument("--headless", action="store_true", help="no window: a progress bar")
     parser.add_argument("--until", type=_time, help='stop at this game time, "2023-02-13 18:00"')
-    parser.add_argument("--hours", type=float, help="run this many game hours")
+    parser.add_argument("--hours", type=hours_argument, help="run this many game hours")
     parser.add_argument("--speed", choices=SPEEDS, default="2x", help="window: starting speed")
     parser.add_argument("--paused", action="store_true", help="window: start paused")
 
@@ -181,6 +206,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = scenario.town.seed if args.seed is None else args.seed
     end = _end(args, scenario.town.start) or scenario.end
     spec = spec_from_args(args)
+    if not args.headless:  # before a run folder is made for a window that cannot open
+        from town.viewer.sprites import check_images
+
+        check_images(scenario.map_path)
     with open_model(
         spec, max_in_flight=scenario.config.max_in_flight, seed=seed, rules=scripted_rules()
     ) as stack:
@@ -203,6 +232,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     folder = RunFolder.open(args.save)
+    folder.acquire()  # before reading it: a run still being written is refused
     meta = folder.meta()
     sim = reopen(folder)
     until = meta.get("until")
@@ -217,7 +247,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     with open_model(
         spec, max_in_flight=sim.config.max_in_flight, seed=sim.seed, rules=scripted_rules()
     ) as stack:
-        sim.use_model(stack)
+        go_live(sim, folder, stack)
         resumed = {
             "tick": sim.tick,
             "backend": spec.kind,
@@ -262,7 +292,10 @@ def _end(args: argparse.Namespace, now: dt.datetime) -> dt.datetime | None:
     """The end --until or --hours asks for, if either; refuses one that is not ahead."""
     if args.until and args.hours:
         raise ScenarioError("give --until or --hours, not both")
-    end = args.until or (now + dt.timedelta(hours=args.hours) if args.hours else None)
+    try:
+        end = args.until or (now + dt.timedelta(hours=args.hours) if args.hours else None)
+    except OverflowError:
+        raise ScenarioError(f"--hours {args.hours:g} from {now} goes past the year 9999") from None
     if end is not None and end <= now:
         raise ScenarioError(f"--until {end} is not after {now}")
     return end
@@ -280,7 +313,7 @@ def go(
     """Run `sim` to `end`, in the window or headless, recorded into `folder` if one is given;
     then print what happened."""
     print(f"Model: {stack.description}", file=sys.stderr)
-    start = sim.now
+    start, first = sim.now, sim.tick
 
     def attach(sim: Simulation) -> None:
         """The run file, written by the simulation's own thread (SQLite wants that)."""
@@ -306,7 +339,7 @@ def go(
             )
     finally:
         stop()
-    print(summary(sim, start, time.perf_counter() - began, folder))
+    print(summary(sim, start, sim.tick - first, time.perf_counter() - began, folder))
 
 
 def headless(sim: Simulation, end: dt.datetime) -> None:
@@ -327,16 +360,16 @@ def _new_run_folder(args: argparse.Namespace, scenario: Scenario) -> RunFolder:
 
 
 def record(sim: Simulation, folder: RunFolder, meta: dict[str, object]) -> Recorder:
-    """The run file's recorder, watching the simulation and the model's every call."""
+    """The run file's recorder, watching the simulation (and, by itself, every model call)."""
     recorder = Recorder(folder, sim, meta)
     sim.observers.append(recorder)
-    if sim.llm.recorder is not None:
-        sim.llm.recorder.observer = recorder.record_call
     return recorder
 
 
 def cmd_interview(args: argparse.Namespace) -> int:
     folder = RunFolder.open(args.save)
+    if args.remember:
+        folder.acquire()
     with open_model(spec_from_args(args), rules=scripted_rules()) as stack:
         sim = open_run(folder, stack)
         _check_agent(sim, args.agent)
@@ -351,6 +384,7 @@ def cmd_interview(args: argparse.Namespace) -> int:
 
 def cmd_whisper(args: argparse.Namespace) -> int:
     folder = RunFolder.open(args.save)
+    folder.acquire()
     sim = open_run(folder, ScriptedModel())  # a whisper asks no model anything
     _check_agent(sim, args.agent)
     recorder = record(sim, folder, {})
@@ -413,12 +447,15 @@ def _stop_on_signals(sim: Simulation):
     return lambda: signal.signal(signal.SIGINT, previous)
 
 
-def summary(sim: Simulation, start: dt.datetime, wall: float, folder: RunFolder | None) -> str:
+def summary(
+    sim: Simulation, start: dt.datetime, ticks: int, wall: float, folder: RunFolder | None
+) -> str:
+    """What this session did: `ticks` ticks from `start` (a resumed run counts its own)."""
     usage = sim.meter.total()
     by_purpose = ", ".join(f"{p} {u.requests}" for p, u in sorted(sim.meter.by_purpose.items()))
     lines = [
         f"Ran {len(sim.agents)} agents from {start:%Y-%m-%d %H:%M} to {sim.now:%Y-%m-%d %H:%M} "
-        f"({sim.tick} ticks) in {wall:.1f} s ({sim.tick / max(wall, 1e-9):,.0f} ticks/s)",
+        f"({ticks} ticks) in {wall:.1f} s ({ticks / max(wall, 1e-9):,.0f} ticks/s)",
         f"Model: {usage.summary()}",
         f"Requests by purpose: {by_purpose or 'none'}",
         f"Paths: {sim.paths.searches} searches, {sim.paths.hits} from the cache; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from dataclasses import dataclass
 
@@ -16,6 +17,28 @@ def parse_time(text: str) -> dt.datetime:
         raise ValueError(
             f"not a date and time: {text!r} (expected e.g. '2023-02-13 18:00')"
         ) from None
+
+
+MAX_HOURS = 100_000  # about eleven years of game time: a longer run is a mistake
+
+
+def parse_hours(text: str) -> float:
+    """'6' or '0.5' -> game hours; ValueError for what is not a number in (0, MAX_HOURS]."""
+    try:
+        hours = float(text)
+    except ValueError:
+        raise ValueError(f"not a number of hours: {text!r}") from None
+    if not 0 < hours <= MAX_HOURS:  # (also refuses nan)
+        raise ValueError(f"give more than 0 and at most {MAX_HOURS:,} hours, not {text}")
+    return hours
+
+
+def hours_argument(text: str) -> float:
+    """parse_hours for argparse, which shows this message: `argument --hours: ...`."""
+    try:
+        return parse_hours(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ class Stack:
     backend: LanguageModel
     description: str = ""  # the backend, for people: never the key
     model_name: str = ""
+    cache: Cache | None = None  # (a resumed run primes it with the recorded answers)
 
     async def complete(self, request: Request) -> Reply:
         """A stack is a model too: it answers through its outermost wrapper."""
@@ -63,9 +64,10 @@ def compose(
         counters = backend.counters if isinstance(backend, OpenAIBackend) else Counters()
     cap = InFlightCap(Timeout(backend, timeout), max_in_flight)
     retry = Retry(cap, attempts=attempts, counters=counters, sleep=sleep, rng=rng)
-    recorder = Recorder(Fallback(Cache(retry, cache_size)), observer)
+    cache = Cache(retry, cache_size)
+    recorder = Recorder(Fallback(cache), observer)
     meter = Meter(recorder, counters)
-    return Stack(meter, meter, cap, recorder, backend, description, model_name)
+    return Stack(meter, meter, cap, recorder, backend, description, model_name, cache)
 
 
 def replay(calls: Iterable[ModelCall], counters: Counters | None = None) -> Stack:

@@ -98,6 +98,8 @@ def _copy_until(source: RunFolder, folder: RunFolder, sim: Simulation) -> None:
         )
         db.execute("DELETE FROM injections WHERE seq > ?", (sim.injected,))
         db.execute("DELETE FROM meta WHERE key IN ('ended', 'resumed')")
+        # What the source paid, after the fork's moment too: the fork's own calls tell theirs.
+        db.execute("DELETE FROM usage")
         store.forget_after(db, max((r.id for r in records), default=-1))
         store.update_last_access(db, [(r.id, r.last_access) for r in records])
         db.execute("INSERT OR REPLACE INTO meta VALUES ('committed', ?)", (json.dumps(tick - 1),))

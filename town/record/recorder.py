@@ -9,19 +9,25 @@ checkpoint, an injection and the end. With a real model that is every tick that 
 something, while the scripted model's thousands of ticks a second do not each pay for a
 commit. A run killed at any moment keeps every tick committed; at most the last quarter of a
 second of work is made again when it is resumed.
+
+A transaction that fails (a full disk) is rolled back and the recorder writes nothing more:
+the run stops with a RunWriteError, and its file holds every tick committed before, as a
+killed run's would, ready to be resumed once there is room.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from memory import store
-from town.record.runfile import RunFolder
+from town.record.runfile import RunFolder, RunWriteError, write_error
 
 if TYPE_CHECKING:
     from town.sim import Simulation, TickRecord
@@ -38,12 +44,31 @@ class Recorder:
         checkpoint_every: int | None = None,
     ) -> None:
         self.folder = folder
-        self.db = folder.connect()
+        folder.acquire()  # one writer at a time
+        try:
+            self.db = folder.connect()
+        except BaseException:
+            folder.release()
+            raise
         self.every = checkpoint_every or sim.clock.ticks_per_hour
         self.ticks: list[tuple[int, str, dict[str, Any]]] = []  # not yet written
         self.calls: list[dict[str, Any]] = []  # not yet written
         self.last: int | None = None  # the last tick run: meta's `committed` once written
         self.since = time.monotonic()  # the last commit
+        self.failed: RunWriteError | None = None  # once a write failed, nothing more is written
+        self.session: tuple[int, int, int] | None = None  # its usage row: number, tick, after_call
+        # Every model call from now on, those of the first checkpoint included: it waits for
+        # the decisions on their way, whose calls a resumed run asks a live model.
+        if getattr(sim.llm, "recorder", None) is not None:
+            sim.llm.recorder.observer = self.record_call
+        try:
+            self._begin(sim, meta)
+        except BaseException:
+            self.db.close()
+            folder.release()
+            raise
+
+    def _begin(self, sim: Simulation, meta: dict[str, Any]) -> None:
         with self._transaction(sim):
             store.create_tables(self.db, sim.embedder)
             self._meta(
@@ -56,6 +81,8 @@ class Recorder:
         self.calls.append(call.to_json())
 
     def on_tick(self, sim: Simulation, record: TickRecord) -> None:
+        if self.failed is not None:
+            raise self.failed
         if not record.empty():
             self.ticks.append((record.tick, record.time.isoformat(sep=" "), changes_of(record)))
         self.last = record.tick
@@ -68,6 +95,8 @@ class Recorder:
     def on_inject(self, sim: Simulation, kind: str, fields: dict[str, Any]) -> None:
         """A whisper, event or interview, committed at once with the model calls and memories
         it made: a resumed run applies it again at the same moment."""
+        if self.failed is not None:
+            raise self.failed
         with self._transaction(sim):
             self.db.execute(
                 "INSERT INTO injections VALUES (?, ?, ?, ?)",
@@ -75,37 +104,62 @@ class Recorder:
             )
 
     def on_end(self, sim: Simulation) -> None:
-        self.last = sim.tick - 1
-        settled = sim.settle()  # False if the window closed on a thought: resume redoes it
-        with self._transaction(sim):
-            if settled:
-                self._checkpoint(sim)
-            ended = {
-                "tick": sim.tick,
-                "time": sim.now.isoformat(sep=" "),
-                "wall": dt.datetime.now().isoformat(timespec="seconds"),
-            }
-            self._meta(ended=ended)
-        self.db.close()
+        try:
+            if self.failed is None:
+                self.last = sim.tick - 1
+                settled = sim.settle()  # False if the window closed on a thought: resume redoes it
+                with self._transaction(sim):
+                    if settled:
+                        self._checkpoint(sim)
+                    ended = {
+                        "tick": sim.tick,
+                        "time": sim.now.isoformat(sep=" "),
+                        "wall": dt.datetime.now().isoformat(timespec="seconds"),
+                    }
+                    self._meta(ended=ended)
+        finally:
+            self.db.close()
+            self.folder.release()
 
     # -- parts of a transaction --------------------------------------------------------------
 
     @contextmanager
     def _transaction(self, sim: Simulation) -> Iterator[None]:
         """One transaction: this, and everything the ticks since the last one left to keep."""
-        self.db.execute("BEGIN")
+        if self.failed is not None:
+            raise self.failed
         try:
-            yield
-            self._store(sim)
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.execute("BEGIN")
+            try:
+                yield
+                self._store(sim)
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.db.execute("ROLLBACK")
+                raise
+        except BaseException as err:
+            # What this transaction held is lost, and the streams count its memories as
+            # stored: writing on would leave a file that does not resume. Stop here.
+            kept = self.folder.committed()
+            if isinstance(err, sqlite3.Error):
+                why = str(write_error(self.folder.database, err))
+            else:
+                why = f"{self.folder.database}: not written on after {type(err).__name__}"
+            self.failed = RunWriteError(
+                f"{why}; the run is kept up to {sim.clock.at(kept + 1):%Y-%m-%d %H:%M} "
+                f"(tick {kept}): go on with `town resume {self.folder.path}` once that is mended"
+            )
+            if isinstance(err, sqlite3.Error):
+                raise self.failed from None
             raise
-        self.db.execute("COMMIT")
         self.since = time.monotonic()
 
     def _store(self, sim: Simulation) -> None:
         """The ticks' changes, new memories, last-access changes and model calls. The streams
         count theirs as stored at once: if the transaction fails, the run ends with it."""
+        self._usage(sim)
         self.db.executemany(
             "INSERT OR REPLACE INTO ticks VALUES (?, ?, ?)",
             [(tick, time_, json.dumps(changes)) for tick, time_, changes in self.ticks],
@@ -122,6 +176,23 @@ class Recorder:
         self.calls.clear()
         if self.last is not None:
             self._meta(committed=self.last)
+
+    def _usage(self, sim: Simulation) -> None:
+        """What this session's model stack has spent so far, as its meter counts it: one row
+        per session, so a resumed run adds to what the sessions before it paid. A replay
+        (no recorder) asks no model and pays nothing."""
+        if getattr(sim.llm, "recorder", None) is None:
+            return
+        if self.session is None:  # the first commit, before any of this session's calls
+            number = self.db.execute("SELECT COALESCE(MAX(session) + 1, 0) FROM usage")
+            after = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM model_calls")
+            self.session = (number.fetchone()[0], sim.tick, after.fetchone()[0])
+        counters = sim.meter.counters
+        if counters.by_purpose:
+            self.db.execute(
+                "INSERT OR REPLACE INTO usage VALUES (?, ?, ?, ?)",
+                (*self.session, json.dumps(counters.to_json())),
+            )
 
     def _meta(self, **values: Any) -> None:
         self.db.executemany(

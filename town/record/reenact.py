@@ -16,7 +16,7 @@ from town.llm.recorder import ModelCall, Replayer
 from town.llm.stack import replay
 from town.record.recorder import changes_of, checkpoint_of
 from town.record.restore import new_simulation, restore
-from town.record.runfile import RunFolder
+from town.record.runfile import RunFolder, parse_row
 from town.sim import Simulation
 
 SHOWN = 160  # characters of a differing value shown
@@ -78,13 +78,13 @@ class Reenactment:
             self.replayer.hold_after = self.committed
         self.injections = [i for i in _injections(db) if i.seq > self.sim.injected]
         self.ticks = {
-            tick: json.loads(changes)
+            tick: parse_row(changes, f"ticks, tick {tick}")
             for tick, changes in db.execute(
                 "SELECT tick, changes FROM ticks WHERE tick >= ?", (start,)
             )
         }
         self.checkpoints = {
-            tick: json.loads(state)
+            tick: parse_row(state, f"checkpoints, tick {tick}")
             for tick, state in db.execute(
                 "SELECT tick, state FROM checkpoints WHERE tick >= ?", (start,)
             )
@@ -129,13 +129,14 @@ class Reenactment:
 
 
 def _calls(db: sqlite3.Connection, since: int) -> Iterator[ModelCall]:
-    for (call,) in db.execute("SELECT call FROM model_calls WHERE tick >= ? ORDER BY id", (since,)):
-        yield ModelCall.from_json(json.loads(call))
+    rows = db.execute("SELECT id, call FROM model_calls WHERE tick >= ? ORDER BY id", (since,))
+    for n, call in rows:
+        yield ModelCall.from_json(parse_row(call, f"model_calls, id {n}"))
 
 
 def _injections(db: sqlite3.Connection) -> list[Injection]:
     return [
-        Injection(seq, tick, kind, json.loads(fields))
+        Injection(seq, tick, kind, parse_row(fields, f"injections, seq {seq}"))
         for seq, tick, kind, fields in db.execute(
             "SELECT seq, tick, kind, fields FROM injections ORDER BY seq"
         )

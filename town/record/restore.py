@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import sqlite3
 from typing import Any
 
@@ -13,7 +12,7 @@ from memory import HashingEmbedder, SentenceTransformerEmbedder, store
 from memory.embed import Embedder
 from town.llm.base import LanguageModel
 from town.llm.stack import Stack
-from town.record.runfile import RunError, RunFolder
+from town.record.runfile import RunError, RunFolder, parse_row
 from town.scenario import check_places, load_scenario
 from town.sim import Simulation
 from town.world import load_town
@@ -65,7 +64,7 @@ def restore(sim: Simulation, db: sqlite3.Connection, tick: int | None = None) ->
             "the run file holds no checkpoint"
             + (f" at or before tick {tick}" if tick is not None else "")
         )
-    state = json.loads(row[1])
+    state = parse_row(row[1], f"checkpoints, tick {row[0]}")
     for agent in sim.agents:
         saved = state["agents"][agent.name]["memory"]
         records, vectors = store.load_records(db, agent.name, sim.embedder, saved["upto"])

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+from town.llm.base import Reply
+from town.llm.cache import Primer
+from town.llm.stack import Stack
 from town.record.reenact import Reenactment
-from town.record.runfile import RunError, RunFolder
+from town.record.runfile import RunError, RunFolder, parse_row
 from town.sim import Simulation
 
 
@@ -27,3 +33,34 @@ def reopen(folder: RunFolder) -> Simulation:
     act.inject(end)
     act.settle()
     return act.sim
+
+
+def go_live(sim: Simulation, folder: RunFolder, model: Stack) -> None:
+    """Go on with `model` from here, its cache holding what the recorded run's held by now, so
+    that it answers from the cache what the uninterrupted run would have."""
+    if model.cache is not None:
+        model.cache.prime(recorded_answers(folder))
+    sim.use_model(model)
+
+
+def recorded_answers(folder: RunFolder) -> Iterator[Primer]:
+    """Every recorded call, in the order the agents got their answers, for a cache."""
+    db = folder.reader()
+    try:
+        for n, call in db.execute("SELECT id, call FROM model_calls ORDER BY id"):
+            yield primer(parse_row(call, f"model_calls, id {n}"))
+    finally:
+        db.close()
+
+
+def primer(call: dict[str, Any]) -> Primer:
+    """A recorded call (ModelCall's JSON) as what a cache is primed with."""
+    reply = Reply(
+        call["text"],
+        None,
+        call["prompt_tokens"],
+        call["completion_tokens"],
+        fallback=call["fallback"],
+        model=call["model"],
+    )
+    return call["key"], reply, call["value"], call["cached"]
