@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from assets.generate.__main__ import generate
 from tests.support import ROOT
 
 
+@pytest.mark.slow
 def test_the_generator_reproduces_the_committed_assets(tmp_path: Path) -> None:
     assert generate(tmp_path) == 0
     made = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())

@@ -296,6 +296,7 @@ def _summary(out: str) -> dict[str, float]:
     return {k: float(v.replace(",", "")) for k, v in found.groupdict().items()}
 
 
+@pytest.mark.slow
 def test_the_report_shows_what_a_faulty_run_and_its_resume_paid(tmp_path, capsys) -> None:
     """A run on a server failing 30% of the time, then resumed: the report's usage is the sum
     of what the two sessions' summaries said, at the run's own prices."""

@@ -46,6 +46,7 @@ def day25(town, ville25):
     return sim, trace
 
 
+@pytest.mark.slow
 def test_a_25_agent_day_completes(day25, ville25) -> None:
     sim, trace = day25
     assert sim.tick == sim.clock.tick_of(ville25.end) == 8640
@@ -70,6 +71,7 @@ def test_a_25_agent_day_completes(day25, ville25) -> None:
     assert sum(a.mind.observations for a in sim.agents) > 100
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_day(day25, town, ville25) -> None:
     _, first = day25
     again = simulate(ville25, town)
@@ -79,6 +81,7 @@ def test_the_same_seed_gives_the_same_day(day25, town, ville25) -> None:
     assert trace.digests == first.digests
 
 
+@pytest.mark.slow
 def test_a_different_seed_gives_a_different_day(day25, town, ville25) -> None:
     _, first = day25
     other = simulate(ville25, town, seed=ville25.town.seed + 1)

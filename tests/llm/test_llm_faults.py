@@ -262,6 +262,7 @@ def test_the_key_appears_nowhere(caplog) -> None:
         assert KEY not in text
 
 
+@pytest.mark.slow
 def test_a_three_agent_day_completes_against_a_server_failing_30_percent(town, ville3) -> None:
     rates = {
         "rate_limit": 0.04,

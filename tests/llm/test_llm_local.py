@@ -113,6 +113,7 @@ def ask(model, request: Request) -> Reply:
     return asyncio.run(model.complete(request))
 
 
+@pytest.mark.slow
 def test_qwen_end_to_end_gives_a_schema_valid_answer(tmp_path_factory) -> None:
     cache = tmp_path_factory.mktemp("models")
     with open_model(BackendSpec("local"), cache_dir=cache) as stack:
@@ -126,6 +127,7 @@ def test_qwen_end_to_end_gives_a_schema_valid_answer(tmp_path_factory) -> None:
     assert not alive(pid)
 
 
+@pytest.mark.slow
 def test_smollm2_through_town_llm_check(tmp_path, monkeypatch, capsys) -> None:
     import argparse
 
@@ -142,6 +144,7 @@ def test_smollm2_through_town_llm_check(tmp_path, monkeypatch, capsys) -> None:
     assert (tmp_path / "generative-town" / "models" / f"{SMOLLM2.file}.verified").is_file()
 
 
+@pytest.mark.slow
 def test_two_servers_run_side_by_side_and_both_stop(smollm2) -> None:
     with LocalServer(smollm2, alias="a") as one, LocalServer(smollm2, alias="b") as two:
         assert one.port != two.port and one.running and two.running
@@ -149,6 +152,7 @@ def test_two_servers_run_side_by_side_and_both_stop(smollm2) -> None:
     assert not any(alive(pid) for pid in pids if pid)
 
 
+@pytest.mark.slow
 def test_an_error_in_the_run_stops_the_server(smollm2) -> None:
     with pytest.raises(RuntimeError, match="the run broke"), LocalServer(smollm2, alias="a") as s:
         pid = s.pid
@@ -156,6 +160,7 @@ def test_an_error_in_the_run_stops_the_server(smollm2) -> None:
     assert pid and not alive(pid) and not s.running
 
 
+@pytest.mark.slow
 def test_a_server_that_cannot_start_says_why_and_leaves_nothing(tmp_path) -> None:
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"this is no model")
@@ -176,6 +181,7 @@ with LocalServer(Path(sys.argv[1]), alias="parent-test") as server:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_the_server_ends_with_the_process_that_started_it(smollm2, how) -> None:
     parent = subprocess.Popen(

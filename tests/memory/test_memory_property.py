@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,6 +80,7 @@ def latest(records: list[MemoryRecord]) -> int:
     return max((r.last_access for r in records), default=0)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     records=memories(),
@@ -114,6 +116,7 @@ def test_retrieval_equals_brute_force_exactly(
         now += 400
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(
     records=memories(),

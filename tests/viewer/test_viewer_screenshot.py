@@ -6,12 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pygame
+import pytest
 
 from tests.viewer.viewing import count_color, pixels
 from town.viewer import screenshot
 from town.viewer.render import BUBBLE_BG
 
 
+@pytest.mark.slow
 def test_the_screenshot_command(tmp_path: Path) -> None:
     out = tmp_path / "docs" / "town.png"
     assert screenshot.main([str(out)]) == 0

@@ -83,6 +83,7 @@ class Operator(threading.Thread):
             pygame.event.post(pygame.event.Event(pygame.QUIT))  # never leave the window open
 
 
+@pytest.mark.slow
 def test_a_real_window(xvfb: str, town: Town, ville25: Scenario, tmp_path: Path, monkeypatch):
     assert shutil.which("xdotool"), "install xdotool (Debian package xdotool)"
     pygame.display.quit()  # leave the dummy driver of the other tests
