@@ -4,6 +4,7 @@ report and batch commands, tracked facts in scenarios, and the ablation flags.""
 from __future__ import annotations
 
 import json
+import random
 import re
 import sqlite3
 from pathlib import Path
@@ -15,12 +16,16 @@ from tests.support import MAP, SCENARIOS, at, simulate
 from town.cli import main
 from town.clock import Clock
 from town.llm import Counters, Price, Prices, ScriptedModel
+from town.llm.base import Request
+from town.llm.models import LOCAL_MODELS
+from town.llm.select import BackendSpec
 from town.llm.stub_server import StubServer
 from town.mind import scripted_rules
 from town.mind.interview import visible_kinds
 from town.record import Recorder, RunFolder
 from town.report import attendance, batch, network
-from town.report.asking import Asker
+from town.report import cli as report_cli
+from town.report.asking import JSON_DUMP, OFF_QUESTION, PERSONA, Asker, screen
 from town.report.facts import first_known, interview_awareness, interview_shares
 from town.report.metrics import measure, summary
 from town.report.usage import sessions, usage_by_purpose
@@ -566,3 +571,164 @@ def test_recall_of_visible_kinds_only(town, ville3) -> None:
     hidden = memory.recall("party", sim.tick, 8, kinds={"observation", "plan"})
     assert {r.kind for r in hidden} == {"observation", "plan"}
     assert memory.recall("party", sim.tick, 8, kinds=set()) == []
+
+
+# -- judged figures: guarded, beside the memories, and who judged -----------------------------
+
+
+def _says_yes(request: Request, rng: random.Random) -> dict:
+    """A judge that says yes to everything and scores every answer 5: what the embedded model
+    nearly did, judging its own agents."""
+    return {"knows": "yes"} if "fact" in request.facts else {"reason": "fine", "score": 5}
+
+
+def _as_a_small_model_answered(request: Request, rng: random.Random) -> str:
+    """Interview answers like the embedded model's: on the party, the persona pasted back
+    (Isabella), the persona as JSON (Maria), a bear (Klaus); on the crush, words about it from
+    all three, though only Maria has a memory of it; Maria's other answers, JSON."""
+    first, question = request.facts["first_name"], request.facts["question"]
+    if "crush" in question:
+        return f"A crush? {first} has no idea whom Maria fancies."
+    if first == "Maria":
+        return json.dumps({"name": "Maria Lopez", "age": 21, "currently": "heard of a party"})
+    if "party" in question and first == "Isabella":
+        return "Name: Isabella Rodriguez\nInnate traits: friendly\nBackground: plans a party."
+    if "party" in question:
+        return "I saw a bear down by the river this morning."
+    return f"I'm {first}, and I keep busy."
+
+
+def test_a_judge_that_says_yes_is_guarded_and_checked_against_memories(
+    small_run, tmp_path, monkeypatch, capsys
+) -> None:
+    rules = {**scripted_rules(), "interview": _as_a_small_model_answered, "judge": _says_yes}
+    monkeypatch.setattr(report_cli, "scripted_rules", lambda: rules)
+    out = tmp_path / "report"
+    args = ["report", str(small_run.path), "--to", str(out), "--llm", "scripted"]
+    args += ["--believability", "full", "--believability-agents", "3", "--questions", "1"]
+    assert main(args) == 0, capsys.readouterr().err
+    text = (out / "index.md").read_text()
+    numbers = json.loads((out / "summary.json").read_text())
+
+    # The guard: no JSON, pasted persona or bear is put to the judge, so none is a yes.
+    asked = pd.read_csv(out / "interviews.csv", keep_default_na=False)
+    party = asked[asked.fact == "party"]
+    assert dict(zip(party.agent, party.screened, strict=True)) == {
+        "Isabella Rodriguez": "persona pasted back",
+        "Maria Lopez": "JSON dump",
+        "Klaus Mueller": "off the question",
+    }
+    assert not party.knows.any() and numbers["party_interview_end"] == 0
+    assert numbers["party_no_answers"] == len(party) == 6  # three agents, two checkpoints
+    assert (
+        "No answer, so not put to the judge and counted as not knowing: 6 of 6 answers "
+        "(JSON dump: 2, off the question: 2, persona pasted back: 2)." in text
+    )
+
+    # Beside the memories: on the crush the judge says all three; memories say Maria only.
+    crush = asked[asked.fact == "crush"]
+    assert crush.knows.all() and crush[crush.by_memory].agent.unique().tolist() == ["Maria Lopez"]
+    judged = pd.read_csv(out / "judged.csv", keep_default_na=False).set_index("fact")
+    caution = (
+        "the judge says 3 of 3 knew it; their memories say 1 of 3: treat the judged figure "
+        "with care"
+    )
+    assert judged.loc["crush"].caution.tolist() == [caution, caution]
+    assert judged.loc["crush"].disagree.all() and judged.loc["party"].disagree.all()
+    assert (judged.loc["crush"].memory_agents == "Maria Lopez").all()
+    assert f"{caution}.**" in text and numbers["crush_judge_disagrees"] is True
+    assert "| aware of the crush (interviews) | — | 100% → 100% (memories disagree" in text
+    assert (
+        "| 3 of 3: Isabella Rodriguez, Klaus Mueller, Maria Lopez | 1 of 3: Maria Lopez | 0 |"
+        in text
+    )
+
+    # Believability: Maria's JSON scores the least, unjudged; the scripted judge is no weak one.
+    scores = pd.read_csv(out / "believability.csv", keep_default_na=False)
+    maria = scores[scores.agent == "Maria Lopez"]
+    assert (maria.screened == "JSON dump").all() and (maria.score == 1).all()
+    assert (scores[scores.agent != "Maria Lopez"].score == 5).all()
+    assert pd.read_csv(out / "believability_table.csv").no_answers.tolist() == [5]
+    assert "The interviews were judged by scripted (scripted)." in text
+    assert "small local model" not in text and numbers["judge_weak"] is False
+
+
+def test_the_guard_finds_what_is_no_answer() -> None:
+    persona = (
+        "Name: Klaus Mueller (age 20)\nInnate traits: kind, inquisitive\nOccupation: student\n"
+        "Background: Klaus Mueller is a student at Oak Hill College studying sociology; he is "
+        "writing a research paper on gentrification."
+    )
+    party = ["Did you know there is a party?", "Isabella throws a party at Hobbs Cafe.", "party"]
+    klaus = {"persona": persona, "topic": party, "name": "Klaus Mueller"}
+    assert screen('{"name": "Klaus Mueller", "age": 20}', **klaus) == JSON_DUMP
+    assert screen('```json\n[{"knows": "yes"}]\n```', **klaus) == JSON_DUMP
+    assert screen(persona, **klaus) == PERSONA
+    # The background alone, word for word and without a label, is pasted too.
+    pasted = "Klaus Mueller is a student at Oak Hill College studying sociology; he is writing"
+    assert screen(pasted, **klaus) == PERSONA
+    assert screen("I saw a bear down by the river this morning.", **klaus) == OFF_QUESTION
+    # The speaker's own name is not the topic, though the fact names her.
+    isabella = {**klaus, "name": "Isabella Rodriguez"}
+    assert screen("I'm Isabella, and I saw a bear.", **isabella) == OFF_QUESTION
+    # Real answers go to the judge, right or wrong; 'parties' is on 'party'.
+    assert screen("Yes, Isabella is having a party at the cafe.", **klaus) == ""
+    assert screen("No, I have not heard of any parties.", **klaus) == ""
+
+
+@pytest.mark.parametrize(
+    ("options", "opened"),
+    [
+        (["--llm", "local"], ["local"]),  # the run's own small model interviews and judges
+        (["--llm", "scripted", "--judge-llm", "local:smollm2"], ["scripted", "local:smollm2"]),
+    ],
+)
+def test_a_small_local_judge_is_called_weak(
+    small_run, tmp_path, monkeypatch, capsys, options, opened
+) -> None:
+    """A scripted model stands in for the local server, which these tests never start."""
+    kinds = []
+    real_open = report_cli.open_model
+
+    def open_model(spec: BackendSpec, **kw):
+        kinds.append(spec.kind)
+        return real_open(BackendSpec("scripted") if spec.kind in LOCAL_MODELS else spec, **kw)
+
+    monkeypatch.setattr(report_cli, "open_model", open_model)
+    out = tmp_path / "report"
+    assert main(["report", str(small_run.path), "--to", str(out), *options]) == 0, (
+        capsys.readouterr().err
+    )
+    assert kinds == opened
+    text = (out / "index.md").read_text()
+    assert f"The interviews were judged by {opened[-1]} (scripted)." in text
+    assert "**The judge is a small local model: its verdicts are weak.**" in text
+    assert "`town report SAVE --judge-llm openai --judge-model NAME`" in text
+    assert json.loads((out / "summary.json").read_text())["judge_weak"] is True
+
+
+def test_another_model_judges_apart_from_the_interviews(small_run, tmp_path, capsys) -> None:
+    """Interviews on the scripted model, verdicts over HTTP from a server that says yes: it
+    gets every real answer and nothing else, and the report names it."""
+    out = tmp_path / "report"
+    with StubServer(answer=lambda body: '{"knows": "yes"}', model="judge-model") as stub:
+        args = ["report", str(small_run.path), "--to", str(out), "--llm", "scripted"]
+        args += ["--judge-llm", "openai", "--judge-base-url", stub.base_url]
+        code = main([*args, "--judge-model", "judge-model"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    asked = pd.read_csv(out / "interviews.csv", keep_default_na=False)
+    real = asked[asked.screened == ""]
+    assert len(real) and real.knows.all() and not asked[asked.screened != ""].knows.any()
+    # The interviews' model got the interviews only (2 facts, 3 agents, 2 checkpoints); the
+    # server, each distinct real answer once (the stack caches a repeated one).
+    assert len(asked) == 12 and "Interviews: 12 requests," in err
+    assert len(stub.received) == len(real.drop_duplicates(["agent", "fact", "answer"]))
+    assert all("You judge interviews" in b["messages"][0]["content"] for b in stub.received)
+    text = (out / "index.md").read_text()
+    assert "The interviews were judged by openai (judge-model)." in text
+    assert "small local model" not in text
+    # A judge's model or endpoint without its backend is refused.
+    refused = ["report", str(small_run.path), "--llm", "scripted", "--judge-model", "x"]
+    assert main(refused) == 2
+    assert "--judge-model and --judge-base-url go with --judge-llm" in capsys.readouterr().err

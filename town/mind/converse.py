@@ -9,11 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 from memory import MemoryKind
 from town.llm.base import LanguageModel
+from town.mind import sanity
 from town.mind.memories import bullet_list
 from town.mind.prompts.schemas import LookBackAnswer, SpeakAnswer
 
 if TYPE_CHECKING:
     from town.mind.mind import Mind, Situation
+
+GOODBYE = "Well, I should get going. See you!"
+WRONG = {  # what a line failed (sanity.line_problems), for the note that asks it again
+    "repeat": "repeats what was already said",
+    "persona": "copies {first_name}'s description instead of speaking",
+}
 
 
 @dataclass(slots=True)
@@ -61,38 +68,67 @@ class Conversation:
 async def speak(
     mind: Mind, model: LanguageModel, situation: Situation, talk: Conversation
 ) -> SpeakAnswer:
-    partners = talk.others(mind.persona.name)
+    """The next line. One that repeats an earlier line or pastes the persona back is asked
+    again once, with a note saying what was wrong; if it fails again, the agent takes its
+    leave (GOODBYE). Every answer is counted in mind.sanity."""
+    p = mind.persona
+    partners = talk.others(p.name)
     topic = talk.lines[-1].text if talk.lines else ""
     memories = mind.memory.recall_many(
         [*partners, topic], situation.tick, mind.config.retrieve_k // 2
     )
     views = [
-        f"What {mind.persona.first_name} thinks of {p}: {mind.relationships[p]}"
-        for p in partners
-        if p in mind.relationships
+        f"What {p.first_name} thinks of {other}: {mind.relationships[other]}"
+        for other in partners
+        if other in mind.relationships
     ]
+    # What it meant to talk about, if it started (or joined) the conversation.
+    purpose = mind.purpose[1] if mind.purpose and mind.purpose[0] in partners else ""
     last_turn = len(talk.lines) + 1 >= mind.config.conversation_max_turns
-    answer = await mind.ask(
-        model,
-        situation,
-        "converse",
-        SpeakAnswer,
-        template="speak",
-        facts={
-            "partners": partners,
-            "memories": [m.text for m in memories],
-            "lines": [(line.speaker, line.text) for line in talk.lines],
-            "max_turns": mind.config.conversation_max_turns,
-        },
-        fallback=lambda: SpeakAnswer(utterance="Well, I should get going. See you!", end=True),
-        max_tokens=120,
-        time=f"{situation.now:%H:%M}",
-        partners=" and ".join(partners),
-        place=situation.here,
-        relationship="\n".join(views),
-        memories=bullet_list(memories),
-        transcript=talk.transcript(),
-    )
+    earlier = [line.text for line in talk.lines]
+    ctx = sanity.Context(situation.now.date(), p.summary(), places=tuple(mind.known.names()))
+
+    async def ask(note: str) -> SpeakAnswer:
+        return await mind.ask(
+            model,
+            situation,
+            "converse",
+            SpeakAnswer,
+            template="speak",
+            facts={
+                "partners": partners,
+                "memories": [m.text for m in memories],
+                "lines": [(line.speaker, line.text) for line in talk.lines],
+                "max_turns": mind.config.conversation_max_turns,
+                "purpose": purpose,
+                "note": note,
+            },
+            fallback=lambda: SpeakAnswer(utterance=GOODBYE, end=True),
+            max_tokens=120,
+            time=f"{situation.now:%H:%M}",
+            partners=" and ".join(partners),
+            place=situation.here,
+            relationship="\n".join(views),
+            why=f"Why {p.first_name} wanted to talk: {purpose}" if purpose else "",
+            memories=bullet_list(memories),
+            transcript=talk.transcript(),
+            note=note,
+        )
+
+    answer = await ask("")
+    kinds = sanity.line_problems(answer.utterance, earlier, ctx)
+    mind.sanity.record(situation.tick, "converse", [("line", answer.utterance, kinds)])
+    if kinds:
+        wrong = " and ".join(WRONG[k] for k in kinds).format(first_name=p.first_name)
+        answer = await ask(
+            f'(Not "{answer.utterance.strip()}": that {wrong}. Say something new, in '
+            f"{p.first_name}'s own words.)"
+        )
+        kinds = sanity.line_problems(answer.utterance, earlier, ctx)
+        kinds += ["fallback"] if kinds else []  # failed again: the agent takes its leave
+        mind.sanity.record(situation.tick, "converse", [("line", answer.utterance, kinds)])
+        if kinds:
+            return SpeakAnswer(utterance=GOODBYE, end=True)
     if last_turn and not answer.end:
         return SpeakAnswer(utterance=answer.utterance, end=True)
     return answer

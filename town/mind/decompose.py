@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from memory import MemoryKind
 from town.agents.state import Action
 from town.llm.base import LanguageModel
-from town.mind.plan import Block, DayPlan
-from town.mind.prompts.schemas import MAX_TASKS, TaskListBase, task_list
+from town.mind import sanity
+from town.mind.plan import Block, DayPlan, minutes_since
+from town.mind.prompts.schemas import MAX_TASKS, TaskBase, task_list
 from town.world import places
 
 if TYPE_CHECKING:
@@ -59,7 +60,8 @@ async def decompose(
         min_minutes=config.task_minutes_min,
         max_minutes=config.task_minutes_max,
     )
-    actions = _timed(answer, situation.tick, until, town.resolve)
+    tasks = _sane(mind, situation, plan, block, answer.tasks)
+    actions = _timed(tasks, situation.tick, until, town.resolve)
     steps = "; ".join(f"{a.description} ({clock.at(a.start):%H:%M})" for a in actions)
     mind.memory.note(
         f"{mind.persona.name} plans to: {steps}", MemoryKind.PLAN, 3, expires=block_end
@@ -67,27 +69,45 @@ async def decompose(
     return actions
 
 
+def _sane(
+    mind: Mind, situation: Situation, plan: DayPlan, block: Block, tasks: list[TaskBase]
+) -> list[TaskBase]:
+    """The tasks, each that fails a check (sanity.task_problems: the persona pasted back, an
+    address, another day's event, a habit) done as the block's activity at the place it
+    chose; or as the routine's, if the block's activity fails too. Counted in mind.sanity."""
+    ctx = sanity.context(mind, situation.now.date())
+    instead = block.activity
+    if sanity.task_problems(instead, ctx):
+        minute = minutes_since(plan.day, situation.now)
+        instead = sanity.routine(mind.persona).activity_at(minute)
+    checked = [(task, sanity.task_problems(task.description, ctx)) for task in tasks]
+    mind.sanity.record(situation.tick, "act", (("task", t.description, k) for t, k in checked))
+    return [t.model_copy(update={"description": instead[:60]}) if k else t for t, k in checked]
+
+
 def _timed(
-    answer: TaskListBase, start: int, until: int, resolve: Callable[[str], str]
+    tasks: list[TaskBase], start: int, until: int, resolve: Callable[[str], str]
 ) -> list[Action]:
-    """The tasks laid end to end from `start`, their lengths scaled to fill until `until`."""
-    minutes = [min(max(t.minutes, 1), 90) for t in answer.tasks]  # models miscount
+    """The tasks laid end to end from `start`, their lengths scaled to fill until `until`. The
+    object used is "in use: " what is done with it (a model's own states were garbage)."""
+    minutes = [min(max(t.minutes, 1), 90) for t in tasks]  # models miscount
     total = sum(minutes)
     span = until - start
     actions, at, used = [], start, 0
-    for task, length in zip(answer.tasks, minutes, strict=True):
+    for task, length in zip(tasks, minutes, strict=True):
         used += length
         end = start + round(span * used / total)
         if end <= at:
             continue
+        description = task.description.strip()
         actions.append(
             Action(
-                description=task.description.strip(),
+                description=description,
                 emoji=task.emoji.strip() or "🙂",
                 address=resolve(task.place),
                 start=at,
                 end=end,
-                object_state=task.object_state.strip(),
+                object_state=f"in use: {description}"[:40],
             )
         )
         at = end

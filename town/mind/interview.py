@@ -14,8 +14,15 @@ if TYPE_CHECKING:
 
 
 async def interview(
-    mind: Mind, model: LanguageModel, situation: Situation, question: str, remember: bool
+    mind: Mind,
+    model: LanguageModel,
+    situation: Situation,
+    question: str,
+    remember: bool,
+    touch: bool = True,
 ) -> str:
+    """The answer. `remember`: kept as a memory; `touch`: the memories it recalled count as
+    accessed (not for an agent whose mind is busy with a decision)."""
     config = mind.config
     kinds = visible_kinds(config)
     memories = mind.memory.recall(
@@ -23,6 +30,7 @@ async def interview(
         situation.tick,
         config.retrieve_k,
         None if len(kinds) == len(MemoryKind) else kinds,
+        touch=touch,
     )
     # What it thinks of people comes from its conversations: out of sight without observation.
     views_of = mind.relationships if config.observe else {}
@@ -49,13 +57,14 @@ async def interview(
         question=question,
     )
     if remember:
-        mind.memory.note(
-            f'Someone asked {mind.persona.name} "{question}" and '
-            f'{mind.persona.first_name} answered "{answer}"',
-            MemoryKind.CHAT,
-            4,
-        )
+        mind.memory.note(interview_memory(mind, question, answer), MemoryKind.CHAT, 4)
     return answer
+
+
+def interview_memory(mind: Mind, question: str, answer: str) -> str:
+    """What an agent remembers of an interview."""
+    p = mind.persona
+    return f'Someone asked {p.name} "{question}" and {p.first_name} answered "{answer}"'
 
 
 def visible_kinds(config: TownConfig) -> set[str]:

@@ -69,15 +69,21 @@ class AgentMemory:
             self.acquaintances.update(p for p in self.people if p in record.text)
 
     def recall(
-        self, query: str, now: int, k: int, kinds: Collection[str] | None = None
+        self,
+        query: str,
+        now: int,
+        k: int,
+        kinds: Collection[str] | None = None,
+        touch: bool = True,
     ) -> list[MemoryRecord]:
         """Retrieval (recency x importance x relevance); empty while nothing is stored.
         With `kinds`, only memories of those kinds (an ablation hides the others): the whole
-        stream is ranked then, and not touched, since the others stay out of sight."""
+        stream is ranked then, and not touched, since the others stay out of sight. Without
+        `touch`, what it recalls does not count as accessed."""
         if len(self.stream) == 0:
             return []
         if kinds is None:
-            return self.stream.retrieve(query, now, k)
+            return self.stream.retrieve(query, now, k, touch=touch)
         ranked = self.stream.retrieve(query, now, len(self.stream), touch=False)
         return [r for r in ranked if r.kind in kinds][:k]
 

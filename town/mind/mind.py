@@ -32,6 +32,7 @@ from town.mind.prompts import conversation
 from town.mind.prompts.schemas import Commitment, TaskListBase
 from town.mind.react import react
 from town.mind.reflect import reflect
+from town.mind.sanity import Sanity
 from town.mind.spatial import KnownPlaces
 from town.scenario import AgentSpec
 from town.world import places
@@ -132,6 +133,8 @@ class Mind:
         self.observations = 0
         self.last_rating = -(10**9)
         self.last_reaction = -(10**9)
+        self.sanity = Sanity()  # what the checks of its answers found (sanity.py)
+        self.purpose: tuple[str, str] | None = None  # whom it chose to talk to, and why
 
     @property
     def name(self) -> str:
@@ -364,6 +367,7 @@ class Mind:
                 other = None  # may still react to what they do, but not talk
         answer = await react(self, model, situation, event, other)
         if answer.talk and other is not None:
+            self.purpose = (other, answer.reason.strip())  # for its lines (converse.speak)
             return Decision(talk_to=other, line=answer.opening.strip() or None)
         if answer.change_plans:
             self.pending.replan.append(answer.reason.strip() or event.description)
@@ -432,7 +436,6 @@ class Mind:
             "description": activity[:60],
             "place": place,
             "emoji": "🙂",
-            "object_state": "in use",
         }
         return schema.model_validate({"tasks": [task]})
 
@@ -463,11 +466,17 @@ class Mind:
             if person != self.name:
                 self.talked[person] = tick
         self.pending.look_back = talk
+        self.purpose = None
 
     async def interview(
-        self, model: LanguageModel, situation: Situation, question: str, remember: bool = False
+        self,
+        model: LanguageModel,
+        situation: Situation,
+        question: str,
+        remember: bool = False,
+        touch: bool = True,
     ) -> str:
-        return await interview(self, model, situation, question, remember)
+        return await interview(self, model, situation, question, remember, touch)
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -490,6 +499,8 @@ class Mind:
             "observations": self.observations,
             "last_rating": self.last_rating,
             "last_reaction": self.last_reaction,
+            "sanity": self.sanity.get_state(),
+            "purpose": list(self.purpose) if self.purpose else None,
             "known": list(self.known.sectors),
             "memory": self.memory.get_state(),
         }
@@ -513,6 +524,10 @@ class Mind:
         self.observations = data["observations"]
         self.last_rating = data["last_rating"]
         self.last_reaction = data["last_reaction"]
+        # Older checkpoints have neither.
+        self.sanity = Sanity.from_state(data.get("sanity"))
+        purpose = data.get("purpose")
+        self.purpose = (purpose[0], purpose[1]) if purpose else None
         for sector in data["known"]:
             self.known.learn(sector)
         self.memory.set_state(data["memory"])

@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any
 from memory import MemoryKind
 from town.agents.persona import Persona
 from town.llm.base import LanguageModel
+from town.mind import sanity
 from town.mind.memories import bullet_list, bullets
 from town.mind.prompts.schemas import DayPlanAnswer, ReplanAnswer, ScheduleEntry
+from town.mind.sanity import clock, waking_span
+
+__all__ = ["Block", "DayPlan", "clock", "minutes_since", "plan_day", "replan", "waking_span"]
 
 if TYPE_CHECKING:
     from town.mind.mind import Mind, Situation
-
-DAY = 24 * 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,55 +79,17 @@ class DayPlan:
         )
 
 
-def clock(minute: int) -> str:
-    return f"{minute // 60 % 24:02d}:{minute % 60:02d}"
-
-
 def minutes_since(day: dt.date, moment: dt.datetime) -> int:
     return int((moment - dt.datetime.combine(day, dt.time())).total_seconds() // 60)
 
 
-def waking_span(persona: Persona) -> tuple[int, int]:
-    """Wake and bedtime as minutes of the waking day (bedtime may pass 1440)."""
-    wake = persona.wake.hour * 60 + persona.wake.minute
-    sleep = persona.sleep.hour * 60 + persona.sleep.minute
-    return wake, sleep if sleep > wake else sleep + DAY
-
-
-def blocks_from(entries: Iterable[ScheduleEntry], start: int, end: int, wake: int) -> list[Block]:
-    """Blocks from a model's schedule: sorted, kept within [start, end), each lasting until
-    the next begins; entries before waking are taken to be after midnight."""
-    starts: dict[int, str] = {}
-    for entry in entries:
-        hour, minute = map(int, entry.start.split(":"))
-        at = hour * 60 + minute
-        if at < wake:
-            at += DAY
-        if start <= at < end:
-            starts.setdefault(at, entry.activity.strip())
-    if start not in starts:
-        first = min(starts, default=None)
-        starts[start] = starts.pop(first) if first is not None else "go about the day"
-    times = sorted(starts)
-    return [Block(t, e, starts[t]) for t, e in zip(times, [*times[1:], end], strict=True) if e > t]
-
-
 def fallback_plan(persona: Persona) -> DayPlanAnswer:
-    """What an agent does when no model can plan its day: its job, or its home."""
-    wake, sleep = waking_span(persona)
-    entries = [(wake, "get up and get ready for the day")]
-    if persona.workplace:
-        entries += [
-            (max(wake + 60, 9 * 60), f"work at {persona.workplace.split(':')[0]}"),
-            (max(wake + 120, 17 * 60), "go home and rest"),
-        ]
-    else:
-        entries.append((wake + 60, "spend the day at home"))
-    schedule = [ScheduleEntry(start=clock(m), activity=a) for m, a in entries if m < sleep]
+    """What an agent does when no model can plan its day: its routine."""
+    routine = sanity.routine(persona)
     return DayPlanAnswer(
         yesterday="nothing yet",
         summary=f"{persona.first_name} has an ordinary day.",
-        schedule=schedule,
+        schedule=[ScheduleEntry(start=clock(a), activity=act) for a, _, act in routine.blocks],
     )
 
 
@@ -141,8 +105,7 @@ async def plan_day(
     wake, sleep = waking_span(p)
     if not config.plan:
         # An ablation: the day is a fixed routine, asked of no model, leaving no plan in memory.
-        routine = fallback_plan(p)
-        return DayPlan(day, "", tuple(blocks_from(routine.schedule, wake, sleep, wake)))
+        return DayPlan(day, "", tuple(Block(*b) for b in sanity.routine(p).blocks))
     recalled = memory.recall_many(
         [f"{p.name}'s plans for today", f"what happened to {p.first_name} yesterday"],
         situation.tick,
@@ -178,11 +141,27 @@ async def plan_day(
         commitments=_promised(promises),
         places=", ".join(mind.known.names()),
     )
-    entries = [*(ScheduleEntry(start=s, activity=a) for s, a in promises), *answer.schedule]
-    plan = DayPlan(day, answer.summary.strip(), tuple(blocks_from(entries, wake, sleep, wake)))
+    # The model's schedule made sensible (sanity.py), then what was promised for today.
+    ctx = sanity.context(mind, day)
+    schedule = [(e.start, e.activity) for e in answer.schedule]
+    spans, items = sanity.repair_schedule(sanity.routine(p), schedule, wake, sleep, ctx)
+    for start, activity in promises:
+        spans = _inserted(spans, sanity.minute_of(start, wake), activity)
+    summary, yesterday = answer.summary.strip(), answer.yesterday.strip()
+    pasted = [sanity.pasted(text, ctx) for text in (summary, yesterday)]
+    mind.sanity.record(
+        situation.tick,
+        "plan",
+        [
+            *(("block", text, kinds) for text, kinds in items),
+            ("summary", summary, ["persona"] if pasted[0] else []),
+            ("summary", yesterday, ["persona"] if pasted[1] else []),
+        ],
+    )
+    summary = f"{p.first_name} has an ordinary day." if pasted[0] else summary
+    plan = DayPlan(day, summary, tuple(Block(*b) for b in spans))
     bedtime = situation.clock.tick_of(plan.moment(sleep))
-    yesterday = answer.yesterday.strip()
-    if yesterday and yesterday.lower() not in ("nothing", "nothing yet"):
+    if yesterday.lower() not in ("", "nothing", "nothing yet") and not pasted[1]:
         memory.note(f"Looking back on yesterday: {yesterday}", MemoryKind.PLAN, 4)
     memory.note(
         f"{p.name}'s plan for {day:%A %B %d}: {plan.summary} ({plan.describe()})",
@@ -197,7 +176,7 @@ async def replan(mind: Mind, model: LanguageModel, situation: Situation, reason:
     """The rest of today, from now, in the light of `reason` (a whisper, an event, a chat)."""
     plan, p = mind.plan, mind.persona
     assert plan is not None, "replan needs a plan to change"
-    wake, sleep = waking_span(p)
+    _, sleep = waking_span(p)
     now = minutes_since(plan.day, situation.now)
     recalled = mind.memory.recall(reason, situation.tick, mind.config.retrieve_k // 2 or 1)
     answer = await mind.ask(
@@ -215,12 +194,12 @@ async def replan(mind: Mind, model: LanguageModel, situation: Situation, reason:
             "workplace": p.workplace.split(":")[0] if p.workplace else None,
             "plan": [(clock(b.start), b.activity) for b in plan.blocks if b.end > now],
         },
-        fallback=lambda: ReplanAnswer(
+        fallback=lambda: ReplanAnswer(  # the plan as it was
             schedule=[
-                ScheduleEntry(start=clock(now), activity=b.activity)
+                ScheduleEntry(start=clock(max(b.start, now)), activity=b.activity)
                 for b in plan.blocks
-                if b.start <= now < b.end
-            ]
+                if b.end > now
+            ][:16]
             or [ScheduleEntry(start=clock(now), activity="rest at home")]
         ),
         max_tokens=500,
@@ -234,7 +213,14 @@ async def replan(mind: Mind, model: LanguageModel, situation: Situation, reason:
     )
     if now >= sleep:
         return plan
-    changed = plan.replaced_from(now, blocks_from(answer.schedule, now, sleep, wake))
+    # Checked as a day plan is; what fails keeps to the plan it changes.
+    schedule = [(e.start, e.activity) for e in answer.schedule]
+    rest = [(b.start, b.end, b.activity) for b in plan.blocks if b.end > now]
+    spans, items = sanity.repair_schedule(
+        sanity.routine(p), schedule, now, sleep, sanity.context(mind, plan.day), rest, replan=True
+    )
+    mind.sanity.record(situation.tick, "plan", (("block", t, k) for t, k in items))
+    changed = plan.replaced_from(now, (Block(*b) for b in spans))
     mind.memory.note(
         f"{p.name} changed plans because {reason}: {changed.describe(since=now)}",
         MemoryKind.PLAN,
@@ -242,6 +228,17 @@ async def replan(mind: Mind, model: LanguageModel, situation: Situation, reason:
         expires=situation.clock.tick_of(plan.moment(sleep)),
     )
     return changed
+
+
+def _inserted(spans: list[sanity.Span], at: int, activity: str) -> list[sanity.Span]:
+    """`activity` from `at` until the block it falls in ends (a promise kept)."""
+    out: list[sanity.Span] = []
+    for start, end, old in spans:
+        if start < at < end:
+            out += [(start, at, old), (at, end, activity)]
+        else:
+            out.append((start, end, activity if start == at else old))
+    return out
 
 
 def _promised(promises: list[tuple[str, str]]) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 from town.llm.base import Request
 from town.llm.scripted import Rule
+from town.mind.sanity import copied
 from town.scenario import mentions
 
 # Activity keyword -> object names that suit it, best first.
@@ -237,7 +238,6 @@ def decompose(request: Request, rng: random.Random) -> dict[str, Any]:
                 "description": doing,
                 "place": place,
                 "emoji": EMOJI.get(key, "🙂"),
-                "object_state": f"in use: {doing}"[:40],
             }
             for _ in range(parts)
         ]
@@ -306,20 +306,23 @@ def converse(request: Request, rng: random.Random) -> dict[str, Any]:
     lines: list[tuple[str, str]] = [tuple(x) for x in facts["lines"]]  # type: ignore[misc]
     said = " ".join(text for _, text in lines)
     partner = facts["partners"][0].split()[0]
-    news = _news([m for m in facts["memories"] if m not in said])
+    # News said already, if only in part (a line is cut at 200 characters), is no news.
+    news = _news([m for m in facts["memories"] if not copied(m, said, 0.5)])
     if news and news not in said:
         line = f"You know, {partner}, {news}"
     elif len(lines) < 2:
         line = f"I'm doing well, thanks {partner}. Busy day!"
     else:
-        line = rng.choice(
-            [
-                f"That's good to hear, {partner}.",
-                "Really? Tell me more.",
-                "I should get back to it. See you around!",
-            ]
-        )
+        choices = [
+            f"That's good to hear, {partner}.",
+            "Really? Tell me more.",
+            "I should get back to it. See you around!",
+        ]
+        # A line said already is asked again (sanity.line_problems): say another, or go.
+        choices = [text for text in choices if text not in said]
+        line = rng.choice(choices) if choices else f"Good talking to you, {partner}. Bye!"
     end = len(lines) + 1 >= facts["max_turns"] or (len(lines) >= 3 and rng.random() < 0.5)
+    end = end or line.endswith("Bye!")
     return {"utterance": line[:200], "end": end}
 
 

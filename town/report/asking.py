@@ -3,11 +3,16 @@
 The interviews go through each agent's own mind (as `town interview` does) but concurrently,
 under the stack's cap on requests in flight; nothing is remembered, so measuring a run does
 not change it. The verdicts are requests of purpose "judge", metered and recorded like any.
+
+A small model judging its own agents says yes to almost anything, a JSON dump or a story about a
+bear included; so what is plainly no answer is marked by rule first (`screen`), and only real
+answers are put to the judge.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
@@ -20,6 +25,18 @@ from town.sim import Simulation
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
+
+# What `screen` finds instead of an answer.
+JSON_DUMP, PERSONA, OFF_QUESTION = "JSON dump", "persona pasted back", "off the question"
+# The labels of Persona.summary(), which opens every interview prompt: a small model echoes it.
+PERSONA_LABELS = ("Name:", "Innate traits:", "Occupation:", "Background:", "Currently:")
+# Words a question and any answer share without being about anything.
+COMMON = frozenset({
+    "about", "also", "been", "could", "does", "from", "have", "hear", "heard", "just", "know",
+    "knew", "like", "really", "some", "tell", "that", "their", "them", "then", "there", "these",
+    "they", "think", "this", "those", "what", "when", "where", "which", "will", "with", "would",
+    "your", "yours",
+})  # fmt: skip
 
 
 class Asker:
@@ -52,6 +69,35 @@ class Asker:
                 raise TypeError(f"judge: expected {schema.__name__}, got {reply.text[:200]!r}")
             out.append(value)
         return out
+
+
+def screen(answer: str, persona: str, topic: Sequence[str] = (), name: str = "") -> str:
+    """Why `answer` is no answer to judge ("" for a real one): JSON, the persona's own text, or
+    (given the `topic`: a question and the words it is about) not one word on the topic but
+    the speaker's own `name`. Lenient on purpose: it only spares the judge what it cannot
+    judge; whatever shares a word with the topic is still put to it."""
+    text = answer.strip().removeprefix("```json").removeprefix("```").lstrip()
+    if text.startswith(("{", "[")):
+        return JSON_DUMP
+    if sum(label in answer for label in PERSONA_LABELS) >= 2 or _copied(answer, persona):
+        return PERSONA
+    if topic and not _words(answer) & (_words(" ".join(topic)) - _words(name)):
+        return OFF_QUESTION
+    return ""
+
+
+def _words(text: str) -> set[str]:
+    """Its words of four letters or more, but the common ones, by their first four letters
+    (so that 'parties' meets 'party')."""
+    return {w[:4] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in COMMON}
+
+
+def _copied(answer: str, source: str, n: int = 6) -> bool:
+    """Whether at least half of the answer's runs of `n` words are found word for word in
+    `source`."""
+    words, source = answer.lower().split(), " ".join(source.lower().split())
+    runs = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+    return bool(runs) and 2 * sum(r in source for r in runs) >= len(runs)
 
 
 async def _gather(*work: Coroutine[Any, Any, T]) -> list[T]:

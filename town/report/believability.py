@@ -5,6 +5,9 @@ no reflection; no reflection and no planning; no observation, reflection or plan
 
 The ablations are TownConfig's flags, set on each restored mind: an interview then draws only
 on the memories they leave visible (see town.mind.interview.visible_kinds).
+
+An answer that is a JSON dump or the persona pasted back (town.report.asking.screen) is not
+judged: it scores 1, the least, and counts among the condition's `no_answers`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from town.llm.base import LanguageModel
 from town.mind.prompts.schemas import BelievabilityVerdict
 from town.record.restore import open_run
 from town.record.runfile import RunFolder
-from town.report.asking import Asker, judge_request
+from town.report.asking import Asker, judge_request, screen
 from town.sim import Simulation
 
 # The paper's five categories, five questions each ({other} and {another}: people the agent
@@ -67,7 +70,7 @@ CONDITIONS: dict[str, dict[str, bool]] = {
     "no-reflection-planning": {"reflect": False, "plan": False},
     "no-observation-reflection-planning": {"observe": False, "reflect": False, "plan": False},
 }
-COLUMNS = ["condition", "agent", "category", "question", "answer", "score", "reason"]
+COLUMNS = ["condition", "agent", "category", "question", "answer", "screened", "score", "reason"]
 
 
 def believability(
@@ -78,9 +81,11 @@ def believability(
     agents: int | None = None,
     per_category: int = 5,
     tick: int | None = None,
+    judge: LanguageModel | None = None,
 ) -> pd.DataFrame:
     """Every answer and its score, under each condition (from the same checkpoint: the run's
-    last, or the latest at or before `tick`). `agents`: only the first so many."""
+    last, or the latest at or before `tick`). `agents`: only the first so many. `judge`
+    scores the answers (default: `model`)."""
     rows = []
     for condition in conditions:
         sim = open_run(folder, model, tick)  # afresh: interviews touch memories' recency
@@ -93,6 +98,12 @@ def believability(
             for question in questions_for(sim, name, category, per_category)
         ]
         answers = asker.interviews(sim, [(n, q) for n, _, q in asked])
+        # No topic check: "What inspires you?" may be answered in words of its own.
+        screened = [
+            screen(answer, sim.by_name[name].persona.summary())
+            for (name, _, _), answer in zip(asked, answers, strict=True)
+        ]
+        real = [i for i, why in enumerate(screened) if not why]
         requests = [
             judge_request(
                 "judge_believability",
@@ -108,12 +119,17 @@ def believability(
                 question=question,
                 answer=answer,
             )
-            for (name, category, question), answer in zip(asked, answers, strict=True)
+            for (name, category, question), answer in ((asked[i], answers[i]) for i in real)
         ]
-        verdicts = asker.verdicts(sim.meter, requests, BelievabilityVerdict)
-        for (name, category, question), answer, verdict in zip(
-            asked, answers, verdicts, strict=True
-        ):
+        said = asker.verdicts(judge or sim.meter, requests, BelievabilityVerdict)
+        verdicts = dict(zip(real, said, strict=True))
+        for i, ((name, category, question), answer) in enumerate(zip(asked, answers, strict=True)):
+            why = screened[i]
+            verdict = (
+                verdicts[i]
+                if i in verdicts
+                else BelievabilityVerdict(reason=f"no answer: {why}", score=1)
+            )
             rows.append(
                 {
                     "condition": condition,
@@ -121,6 +137,7 @@ def believability(
                     "category": category,
                     "question": question,
                     "answer": answer,
+                    "screened": why,
                     "score": verdict.score,
                     "reason": verdict.reason,
                 }
@@ -153,10 +170,11 @@ def questions_for(sim: Simulation, name: str, category: str, count: int) -> list
 def believability_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Mean score per condition (rows, in the paper's order) and category, and overall."""
     if frame.empty:
-        return pd.DataFrame(columns=["condition", *CATEGORIES, "overall", "answers"])
+        return pd.DataFrame(columns=["condition", *CATEGORIES, "overall", "answers", "no_answers"])
     table = frame.pivot_table(index="condition", columns="category", values="score", aggfunc="mean")
     table = table.reindex(columns=[c for c in CATEGORIES if c in table.columns])
     table["overall"] = frame.groupby("condition").score.mean()
     table["answers"] = frame.groupby("condition").score.size()
+    table["no_answers"] = (frame.screened != "").groupby(frame.condition).sum()
     order = [c for c in CONDITIONS if c in table.index]
     return table.reindex(order).reset_index()

@@ -6,11 +6,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from town.clock import hours_argument
-from town.llm.select import BACKENDS, add_llm_arguments, open_model, spec_from_args
+from town.llm.models import LOCAL_MODELS
+from town.llm.select import (
+    BACKENDS,
+    BackendError,
+    BackendSpec,
+    add_llm_arguments,
+    open_model,
+    spec_from_args,
+)
 from town.mind import scripted_rules
 from town.record.runfile import RunError, RunFolder
 from town.report.batch import batch_run, parse_seeds
@@ -61,6 +70,20 @@ def add_report_commands(commands: Any) -> None:
         "--questions", type=int, default=5, metavar="N", help="questions per category (1-5)"
     )
     add_llm_arguments(report)
+    judge = report.add_argument_group(
+        "judge",
+        "the model that judges the interview answers (default: the interviews' own); a small "
+        "local model says yes to almost anything, so name a stronger one where you can",
+    )
+    judge.add_argument("--judge-llm", metavar="BACKEND", help=f"its backend: {', '.join(BACKENDS)}")
+    judge.add_argument("--judge-model", metavar="NAME", help="the model to ask, with --judge-llm")
+    judge.add_argument(
+        "--judge-base-url",
+        action="append",
+        metavar="URL",
+        help="its OpenAI-compatible endpoint, with --judge-llm openai (default: OPENAI_BASE_URL "
+        "or OpenAI's; the key: OPENAI_API_KEY)",
+    )
     report.set_defaults(command=cmd_report)
 
     batch = commands.add_parser(
@@ -86,18 +109,31 @@ def cmd_report(args: argparse.Namespace) -> int:
     conditions = _conditions(args.believability)
     if not args.no_interviews and (measures.scenario.facts or conditions):
         spec = spec_from_args(_run_backend(args, measures.meta))
+        judge_spec = _judge_spec(args) or spec
         seed = int(measures.meta.get("seed") or 0)
-        with open_model(spec, seed=seed, rules=scripted_rules()) as stack:
+        with ExitStack() as opened:
+            stack = opened.enter_context(open_model(spec, seed=seed, rules=scripted_rules()))
+            judge = stack
+            if judge_spec != spec:  # else one stack (one local server) does both
+                judge = opened.enter_context(
+                    open_model(judge_spec, seed=seed, rules=scripted_rules())
+                )
             print(f"Interviewing with {stack.description}", file=sys.stderr)
+            print(f"Judging with {judge.description}", file=sys.stderr)
+            measures.judge = f"{judge_spec.kind} ({judge.model_name})"
+            measures.judge_weak = judge_spec.kind in LOCAL_MODELS
             interview(
                 measures,
                 stack,
+                judge=judge,
                 every_hours=args.interview_every,
                 conditions=conditions,
                 believability_agents=args.believability_agents,
                 per_category=max(1, min(5, args.questions)),
             )
             print(f"Interviews: {stack.meter.total().summary()}", file=sys.stderr)
+            if judge is not stack:
+                print(f"Judge: {judge.meter.total().summary()}", file=sys.stderr)
     out = args.to or folder.path / "report"
     files = write_report(measures, out)
     print(f"Wrote {len(files)} files to {out}; open {out / 'index.md'}")
@@ -114,6 +150,25 @@ def _conditions(text: str | None) -> list[str]:
             f"no believability condition {', '.join(unknown)}; choose from {', '.join(CONDITIONS)}"
         )
     return chosen
+
+
+def _judge_spec(args: argparse.Namespace) -> BackendSpec | None:
+    """The judge --judge-llm names, if any; its endpoint and key are its own, never the
+    interviews' (a key goes only where it was meant to)."""
+    if not args.judge_llm:
+        if args.judge_model or args.judge_base_url:
+            raise BackendError("--judge-model and --judge-base-url go with --judge-llm")
+        return None
+    return spec_from_args(
+        argparse.Namespace(
+            llm=args.judge_llm,
+            model=args.judge_model,
+            base_url=args.judge_base_url,
+            max_in_flight=args.max_in_flight,
+            timeout=args.timeout,
+            prices=args.prices,
+        )
+    )
 
 
 def _run_backend(args: argparse.Namespace, meta: dict[str, Any]) -> argparse.Namespace:

@@ -4,6 +4,9 @@ measure, interviews judged yes or no, at chosen checkpoints.
 An agent holds a fact, by its memories, from the first memory that mentions it (all of the
 fact's keywords, or, without keywords, an embedding at least `similarity` close to the fact's
 text). Knowing does not wear off: the curve only rises.
+
+Every judged figure keeps the memories' figure beside it (`judged_figures`): a judge that says
+yes to anything shows as a town that knows what its memories do not.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from town.llm.base import LanguageModel
 from town.mind.prompts.schemas import AwarenessVerdict
 from town.record.restore import embedder_named, open_run
 from town.record.runfile import RunFolder
-from town.report.asking import Asker, judge_request
+from town.report.asking import Asker, judge_request, screen
 from town.scenario import TrackedFact
 
 KNOWN_COLUMNS = ["fact", "agent", "tick", "memory"]
@@ -86,7 +89,7 @@ def awareness_curve(
     return pd.DataFrame(rows, columns=["fact", "tick", "time", "aware", "share"])
 
 
-INTERVIEW_COLUMNS = ["fact", "tick", "time", "agent", "question", "answer", "knows"]
+INTERVIEW_COLUMNS = ["fact", "tick", "time", "agent", "question", "answer", "screened", "knows"]
 
 
 def interview_awareness(
@@ -95,15 +98,28 @@ def interview_awareness(
     facts: Sequence[TrackedFact],
     ticks: Sequence[int],
     asker: Asker,
+    judge: LanguageModel | None = None,
 ) -> pd.DataFrame:
     """The paper's measure: at each checkpoint of `ticks`, every agent is asked about each
-    fact and the model judges whether the answer shows it knows."""
+    fact and the model (or `judge`) judges whether the answer shows it knows. An answer that
+    `screen` finds is no answer is not judged: it is counted as not knowing, and `screened`
+    says why."""
     rows = []
     for tick in ticks:
         sim = open_run(folder, model, tick)
         names = [a.name for a in sim.agents]
         asked = [(name, fact) for fact in facts for name in names]
         answers = asker.interviews(sim, [(n, f.interview_question) for n, f in asked])
+        screened = [
+            screen(
+                answer,
+                sim.by_name[name].persona.summary(),
+                [fact.interview_question, fact.text, *fact.keywords],
+                name,
+            )
+            for (name, fact), answer in zip(asked, answers, strict=True)
+        ]
+        real = [i for i, why in enumerate(screened) if not why]
         requests = [
             judge_request(
                 "judge_awareness",
@@ -118,10 +134,11 @@ def interview_awareness(
                 answer=answer,
                 fact=fact.text,
             )
-            for (name, fact), answer in zip(asked, answers, strict=True)
+            for (name, fact), answer in ((asked[i], answers[i]) for i in real)
         ]
-        verdicts = asker.verdicts(sim.meter, requests, AwarenessVerdict)
-        for (name, fact), answer, verdict in zip(asked, answers, verdicts, strict=True):
+        said = asker.verdicts(judge or sim.meter, requests, AwarenessVerdict)
+        verdicts = dict(zip(real, said, strict=True))
+        for i, ((name, fact), answer) in enumerate(zip(asked, answers, strict=True)):
             rows.append(
                 {
                     "fact": fact.name,
@@ -130,7 +147,8 @@ def interview_awareness(
                     "agent": name,
                     "question": fact.interview_question,
                     "answer": answer,
-                    "knows": verdict.knows == "yes",
+                    "screened": screened[i],
+                    "knows": i in verdicts and verdicts[i].knows == "yes",
                 }
             )
     return pd.DataFrame(rows, columns=INTERVIEW_COLUMNS)
@@ -143,3 +161,58 @@ def interview_shares(interviews: pd.DataFrame) -> pd.DataFrame:
     grouped = interviews.groupby(["fact", "tick", "time"], sort=False).knows
     out = grouped.agg(aware="sum", share="mean").reset_index()
     return out[["fact", "tick", "time", "aware", "share"]]
+
+
+def beside_memory(interviews: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    """The answers, each with whether the agent held the fact by its memories at that tick."""
+    first = known.set_index(["fact", "agent"]).tick
+    held = [
+        bool(first.get((fact, agent), np.nan) <= tick)  # NaN (never held): False
+        for fact, agent, tick in zip(
+            interviews.fact, interviews.agent, interviews.tick, strict=True
+        )
+    ]
+    return interviews.assign(by_memory=pd.Series(held, index=interviews.index, dtype=bool))
+
+
+JUDGED_COLUMNS = [
+    "fact", "tick", "time", "asked", "judged", "by_memory", "no_answers",
+    "judged_agents", "memory_agents", "disagree", "caution",
+]  # fmt: skip
+
+
+def judged_figures(interviews: pd.DataFrame) -> pd.DataFrame:
+    """Per fact and interviewed checkpoint: who the judge said knew it, who knew it by memory,
+    how many gave no answer, and whether the two figures disagree: when they differ on more
+    than a quarter of the agents asked. (A few may differ honestly: a memory worded otherwise
+    than the keywords, one not recalled; more is the judge's doing, or the check's.)"""
+    if interviews.empty:
+        return pd.DataFrame(columns=JUDGED_COLUMNS)
+    rows = []
+    for (fact, tick), group in interviews.groupby(["fact", "tick"], sort=False):
+        asked = len(group)
+        yes, held = set(group.agent[group.knows]), set(group.agent[group.by_memory])
+        differ = len(yes ^ held)
+        disagree = 4 * differ > asked
+        caution = (
+            f"the judge says {len(yes)} of {asked} knew it; their memories say "
+            f"{len(held)} of {asked}"
+            + (f" (they differ on {differ} agents)" if differ != abs(len(yes) - len(held)) else "")
+            + ": treat the judged figure with care"
+        )
+        rows.append(
+            {
+                "fact": fact,
+                "tick": tick,
+                "time": group.time.iloc[0],
+                "asked": asked,
+                "judged": len(yes),
+                "by_memory": len(held),
+                "no_answers": int((group.screened != "").sum()),
+                "judged_agents": "; ".join(sorted(yes)),
+                "memory_agents": "; ".join(sorted(held)),
+                "disagree": disagree,
+                "caution": caution if disagree else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=JUDGED_COLUMNS)

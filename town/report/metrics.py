@@ -20,7 +20,14 @@ from town.report import activities, attendance, network, usage
 from town.report.asking import Asker
 from town.report.attendance import Attendance
 from town.report.believability import believability, believability_table
-from town.report.facts import awareness_curve, first_known, interview_awareness, interview_shares
+from town.report.facts import (
+    awareness_curve,
+    beside_memory,
+    first_known,
+    interview_awareness,
+    interview_shares,
+    judged_figures,
+)
 from town.scenario import Scenario, load_scenario
 from town.world import load_town
 
@@ -42,13 +49,23 @@ class RunMeasures:
     usage: pd.DataFrame
     spans: pd.DataFrame
     talks: pd.DataFrame
+    # The sanity checks of the agents' answers (town.mind.sanity): counts per agent, failures.
+    sanity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sanity_failures: pd.DataFrame = field(default_factory=pd.DataFrame)
     interviews: pd.DataFrame = field(default_factory=pd.DataFrame)
     believability: pd.DataFrame = field(default_factory=pd.DataFrame)
     usage_caption: str = ""  # where the usage figures come from, and at which prices
+    judge: str = ""  # the model that judged the interviews, for people: "openai (gpt-4o)"
+    judge_weak: bool = False  # a small local model: its verdicts are not to be trusted
 
     @property
     def interview_spread(self) -> pd.DataFrame:
         return interview_shares(self.interviews)
+
+    @property
+    def judged(self) -> pd.DataFrame:
+        """Each judged figure with the memories' figure beside it (facts.judged_figures)."""
+        return judged_figures(self.interviews)
 
     @property
     def believability_table(self) -> pd.DataFrame:
@@ -81,6 +98,7 @@ def measure(folder: RunFolder, prices: Path | None = None) -> RunMeasures:
         and (a := attendance.attendance(fact, data, town, tiles, known, clock, end)) is not None
     ]
     used = usage.usage_by_purpose(folder, prices)
+    checks, failures = sanity_of(states, clock)
     return RunMeasures(
         folder=folder,
         scenario=scenario,
@@ -97,6 +115,8 @@ def measure(folder: RunFolder, prices: Path | None = None) -> RunMeasures:
         usage=used.table,
         spans=activities.activity_spans(data, end),
         talks=activities.talk_spans(data),
+        sanity=checks,
+        sanity_failures=failures,
         usage_caption=used.caption,
     )
 
@@ -105,22 +125,25 @@ def interview(
     measures: RunMeasures,
     model: LanguageModel,
     *,
+    judge: LanguageModel | None = None,
     every_hours: float | None = None,
     conditions: Sequence[str] = (),
     believability_agents: int | None = None,
     per_category: int = 5,
 ) -> None:
     """The measures that ask the model: awareness interviews at the first and last checkpoints
-    (and every `every_hours` between), and believability interviews under `conditions`."""
+    (and every `every_hours` between), and believability interviews under `conditions`. The
+    answers are judged by `judge` (default: `model`), the awareness ones beside the memories."""
     asker = Asker()
     try:
         if measures.scenario.facts:
             ticks = interview_ticks(
                 network.checkpoint_ticks(measures.folder), measures, every_hours
             )
-            measures.interviews = interview_awareness(
-                measures.folder, model, measures.scenario.facts, ticks, asker
+            asked = interview_awareness(
+                measures.folder, model, measures.scenario.facts, ticks, asker, judge
             )
+            measures.interviews = beside_memory(asked, measures.known)
         if conditions:
             measures.believability = believability(
                 measures.folder,
@@ -129,6 +152,7 @@ def interview(
                 conditions,
                 agents=believability_agents,
                 per_category=per_category,
+                judge=judge,
             )
     finally:
         asker.close()
@@ -147,6 +171,62 @@ def interview_ticks(
             max(t for t in checkpoints if t <= mark) for mark in range(0, checkpoints[-1], step)
         }
     return sorted(chosen)
+
+
+# -- sanity: what the checks of the agents' answers found ----------------------------------------
+
+SANITY_ITEMS = ("block", "task", "line", "summary")  # town.mind.sanity: what is checked
+SANITY_PURPOSES = ("plan", "act", "converse")
+
+
+def sanity_of(
+    states: Sequence[tuple[int, str, dict[str, Any]]], clock: Clock
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The counts of each agent's checks at the last checkpoint (items checked and failed,
+    by what they are; degenerate answers, by purpose; repairs, by kind), and each failure the
+    checkpoints keep, once (each keeps an agent's latest ones, numbered). A run file older
+    than the checks counts nothing."""
+    rows = []
+    for name, saved in states[-1][2]["agents"].items():
+        kept = saved["mind"].get("sanity") or {}
+        row: dict[str, Any] = {"agent": name}
+        for what in SANITY_ITEMS:
+            row[f"{what}_checked"] = kept.get("checked", {}).get(what, 0)
+            row[f"{what}_failed"] = kept.get("failed", {}).get(what, 0)
+        for purpose in SANITY_PURPOSES:
+            row[f"degenerate_{purpose}"] = kept.get("degenerate", {}).get(purpose, 0)
+        row.update({f"repair:{k}": n for k, n in sorted(kept.get("repairs", {}).items())})
+        rows.append(row)
+    failures: dict[tuple[str, int], dict[str, Any]] = {}
+    for _, _, state in states:
+        for name, saved in state["agents"].items():
+            for f in (saved["mind"].get("sanity") or {}).get("failures", []):
+                failures[name, f["n"]] = {
+                    "agent": name,
+                    "n": f["n"],
+                    "tick": f["tick"],
+                    "time": clock.at(f["tick"]),
+                    "what": f["what"],
+                    "kinds": ", ".join(f["kinds"]),
+                    "text": f["text"],
+                }
+    counts = pd.DataFrame(rows).fillna(0)  # a kind of repair one agent never needed: 0
+    repairs = [c for c in counts.columns if c.startswith("repair:")]
+    counts[repairs] = counts[repairs].astype(int)
+    columns = ["agent", "n", "tick", "time", "what", "kinds", "text"]
+    listed = pd.DataFrame(list(failures.values()), columns=columns)
+    return counts, listed.sort_values(["tick", "agent", "n"], ignore_index=True)
+
+
+def sanity_shares(counts: pd.DataFrame) -> dict[str, float | None]:
+    """The share of plan blocks, tasks and conversation lines that passed every check (None
+    where none was checked)."""
+    shares: dict[str, float | None] = {}
+    for what in ("block", "task", "line"):
+        checked = int(counts[f"{what}_checked"].sum()) if len(counts) else 0
+        failed = int(counts[f"{what}_failed"].sum()) if len(counts) else 0
+        shares[what] = 1 - failed / checked if checked else None
+    return shares
 
 
 def summary(measures: RunMeasures) -> dict[str, Any]:
@@ -171,12 +251,22 @@ def summary(measures: RunMeasures) -> dict[str, Any]:
     for fact, group in asked.groupby("fact", sort=False):
         row[f"{fact}_interview_start"] = group.share.iloc[0]
         row[f"{fact}_interview_end"] = group.share.iloc[-1]
+    for fact, group in measures.judged.groupby("fact", sort=False):
+        # A judged figure is only as good as its agreement with the memories (facts.py).
+        row[f"{fact}_judge_disagrees"] = bool(group.disagree.any())
+        row[f"{fact}_no_answers"] = int(group.no_answers.sum())
+    if measures.judge:
+        row["judge"], row["judge_weak"] = measures.judge, measures.judge_weak
     for came in measures.attendance:
         row[f"{came.fact}_invited"] = len(came.invited)
         row[f"{came.fact}_came"] = len(came.came)
     total = measures.usage[measures.usage.purpose == "all"]
     for column in ("requests", "tokens", "cost", "fallbacks", "mean_seconds"):
         row[column] = total[column].iloc[0] if len(total) else 0
+    # Beside the fallbacks: answers valid but degenerate, and the share of items that passed.
+    row["degenerate"] = int(measures.sanity.filter(like="degenerate_").to_numpy().sum())
+    for what, share in sanity_shares(measures.sanity).items():
+        row[f"sanity_{what}s"] = share
     table = measures.believability_table
     for _, line in table.iterrows():
         row[f"believability_{line.condition}"] = line.overall

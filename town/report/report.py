@@ -47,6 +47,7 @@ def write_report(measures: RunMeasures, out: Path) -> list[Path]:
         "known": m.known,
         "spread": m.spread,
         "interviews": m.interviews,
+        "judged": m.judged,  # each judged figure beside the memories', and `disagree`
         "attendance": pd.DataFrame(
             [
                 {"fact": a.fact, "invited": a.invited, "came": a.came, "others": a.others}
@@ -56,6 +57,8 @@ def write_report(measures: RunMeasures, out: Path) -> list[Path]:
         "usage": m.usage,
         "believability": m.believability,
         "believability_table": m.believability_table,
+        "sanity": m.sanity,
+        "sanity_failures": m.sanity_failures,
     }
     for name, frame in tables.items():
         if len(frame):
@@ -90,6 +93,7 @@ def markdown(m: RunMeasures, numbers: dict[str, Any]) -> str:
         "",
         *table(["measure", "paper", "this run"], _beside_paper(m, numbers)),
         "",
+        *_judge_note(m),
         "## Relationships",
         "",
         "An edge from A to B: A has a memory of B (the same graph as the live one). The graph "
@@ -112,6 +116,7 @@ def markdown(m: RunMeasures, numbers: dict[str, Any]) -> str:
     if len(m.usage):
         lines += ["## Model usage", "", m.usage_caption, "", *_usage_table(m.usage), ""]
         lines += ["![Model usage by purpose](usage.png)", ""]
+    lines += _sanity_section(m, numbers)
     if len(m.believability):
         lines += _believability_section(m)
     return "\n".join(lines)
@@ -161,6 +166,8 @@ def _beside_paper(m: RunMeasures, n: dict[str, Any]) -> list[list[str]]:
         shown = f"{ref[0]:.0%} → {ref[1]:.0%}" if ref else "—"
         if f"{fact.name}_interview_start" in n:
             asked = _span(n[f"{fact.name}_interview_start"], n[f"{fact.name}_interview_end"])
+            if n.get(f"{fact.name}_judge_disagrees"):
+                asked += " (memories disagree: see below)"
             rows.append([f"aware of the {fact.name} (interviews)", shown, asked])
             shown = "—"
         memory = _span(n[f"{fact.name}_aware_start"], n[f"{fact.name}_aware_end"])
@@ -202,16 +209,7 @@ def _fact_section(m: RunMeasures, name: str, text: str, question: str) -> list[s
     else:
         lines.append("No agent has a memory of it.")
     lines.append("")
-    asked = m.interviews[m.interviews.fact == name] if len(m.interviews) else m.interviews
-    if len(asked):
-        last = asked[asked.tick == asked.tick.max()]
-        yes = sorted(last[last.knows].agent)
-        lines += [
-            f"Judged to know it at {last.time.iloc[0]:%a %H:%M}: {len(yes)} of {len(last)}"
-            + (f" ({', '.join(yes)})" if yes else "")
-            + ".",
-            "",
-        ]
+    lines += _judged_lines(m, name)
     for came in m.attendance:
         if came.fact == name:
             lines += [
@@ -224,9 +222,63 @@ def _fact_section(m: RunMeasures, name: str, text: str, question: str) -> list[s
     return lines
 
 
+def _judge_note(m: RunMeasures) -> list[str]:
+    """Who judged the interviews, and, for a small local model, that its verdicts are weak."""
+    if not m.judge:
+        return []
+    text = f"The interviews were judged by {m.judge}."
+    if m.judge_weak:
+        text += (
+            " **The judge is a small local model: its verdicts are weak.** Judging its own "
+            "agents, such a model says yes to almost any answer; the memories' figures beside "
+            "the judged ones are the check. Name a stronger judge: `town report SAVE "
+            "--judge-llm openai --judge-model NAME`."
+        )
+    return [text, ""]
+
+
+def _judged_lines(m: RunMeasures, name: str) -> list[str]:
+    """Each interviewed checkpoint: who the judge said knew the fact beside who knew it by
+    memory, a caution where they disagree, and the answers not put to the judge."""
+    judged = m.judged[m.judged.fact == name]
+    if not len(judged):
+        return []
+
+    def who(count: int, asked: int, agents: str) -> str:
+        return f"{count} of {asked}" + (f": {agents.replace(';', ',')}" if agents else "")
+
+    lines = table(
+        ["checkpoint", "judged to know it (interviews)", "knew it (memories)", "no answer"],
+        [
+            [
+                f"{r.time:%a %H:%M}",
+                who(r.judged, r.asked, r.judged_agents),
+                who(r.by_memory, r.asked, r.memory_agents),
+                r.no_answers,
+            ]
+            for r in judged.itertuples()
+        ],
+    )
+    lines.append("")
+    for r in judged[judged.disagree].itertuples():
+        lines += [f"**At {r.time:%a %H:%M} {r.caution}.**", ""]
+    asked = m.interviews[m.interviews.fact == name]
+    why = asked.screened[asked.screened != ""].value_counts().sort_index()
+    if len(why):
+        reasons = ", ".join(f"{reason}: {count}" for reason, count in why.items())
+        lines += [
+            "No answer, so not put to the judge and counted as not knowing: "
+            f"{why.sum()} of {len(asked)} answers ({reasons}).",
+            "",
+        ]
+    return lines
+
+
 def _believability_section(m: RunMeasures) -> list[str]:
     t = m.believability_table
-    categories = [c for c in t.columns if c not in ("condition", "overall", "answers")]
+    categories = [
+        c for c in t.columns if c not in ("condition", "overall", "answers", "no_answers")
+    ]
     names = {
         "full": "full",
         "no-reflection": "no reflection",
@@ -239,16 +291,18 @@ def _believability_section(m: RunMeasures) -> list[str]:
         "Mean score (1-5) given by the judge model to each answer, per category of the paper's "
         "interview; each condition interviews the same agents at the run's end with kinds of "
         "memory hidden. The paper ranked answers by people (TrueSkill μ, beside): only the "
-        "order of the conditions compares.",
+        "order of the conditions compares. A JSON dump or the persona pasted back is no answer: "
+        "it is not judged and scores 1.",
         "",
         *table(
-            ["condition", *categories, "overall", "answers", "paper μ"],
+            ["condition", *categories, "overall", "answers", "no answer", "paper μ"],
             [
                 [
                     r["condition"],
                     *(f"{r[c]:.2f}" for c in categories),
                     f"{r['overall']:.2f}",
                     r["answers"],
+                    r["no_answers"],
                     str(paper.BELIEVABILITY.get(names.get(r["condition"], ""), "—")),
                 ]
                 for _, r in t.iterrows()
@@ -256,6 +310,75 @@ def _believability_section(m: RunMeasures) -> list[str]:
         ),
         "",
     ]
+
+
+SANITY_LISTED = 100  # failures listed in index.md; sanity_failures.csv has them all
+
+
+def _sanity_section(m: RunMeasures, n: dict[str, Any]) -> list[str]:
+    """The share of plan blocks, tasks and lines that passed the checks (town.mind.sanity),
+    the answers valid but degenerate beside the fallbacks, the repairs by kind, the failures."""
+    counts, failures = m.sanity, m.sanity_failures
+    lines = ["## Plan sanity", ""]
+    if not len(counts) or not counts.filter(like="_checked").to_numpy().any():
+        return [*lines, "This run file keeps no sanity checks (it is older than them).", ""]
+    shares = []
+    for what, label in (("block", "plan blocks"), ("task", "tasks"), ("line", "lines")):
+        checked, failed = int(counts[f"{what}_checked"].sum()), int(counts[f"{what}_failed"].sum())
+        share = n.get(f"sanity_{what}s")
+        shares.append([label, checked, checked - failed, "—" if share is None else f"{share:.0%}"])
+    used = m.usage.set_index("purpose") if len(m.usage) else None
+    answers = [
+        [
+            purpose,
+            *(
+                int(used[c].get(purpose, 0)) if used is not None else "—"
+                for c in ("requests", "fallbacks")
+            ),
+            int(counts[f"degenerate_{purpose}"].sum()),
+        ]
+        for purpose in ("plan", "act", "converse")
+    ]
+    repairs = [
+        [k.removeprefix("repair:"), int(v)]
+        for k, v in counts.filter(like="repair:").sum().items()
+        if v
+    ]
+    lines += [
+        "Each plan block the model gave is checked against the agent's routine (from waking, "
+        "ending by bedtime, forward in time, meals at meal times, work at the workplace in "
+        "working hours, no bed before bedtime, a sensible length, not the persona pasted back, "
+        "not another day's event), as is each task and each conversation line; what fails is "
+        "repaired (the routine, the block's activity, a line asked again). A block the plan "
+        "left out (a meal, work, its start) counts as a failing block.",
+        "",
+        *table(["items", "checked", "passed", "share"], shares),
+        "",
+        "Answers valid JSON but degenerate (an item failed), beside the fallbacks:",
+        "",
+        *table(["purpose", "requests", "fallbacks", "degenerate"], answers),
+        "",
+    ]
+    if repairs:
+        lines += [*table(["repair", "count"], repairs), ""]
+    if len(failures):
+        more = f", the first {SANITY_LISTED}; all" if len(failures) > SANITY_LISTED else ""
+        lines += [
+            f"Failing items ({len(failures)}{more} in sanity_failures.csv):",
+            "",
+            *table(
+                ["time", "agent", "item", "what failed", "text"],
+                [
+                    [f"{r.time:%a %H:%M}", r.agent, r.what, r.kinds, _cell(r.text, 120)]
+                    for r in failures.head(SANITY_LISTED).itertuples()
+                ],
+            ),
+            "",
+        ]
+    lost = int(counts.filter(like="_failed").to_numpy().sum()) - len(failures)
+    if lost > 0:  # more in an hour than a checkpoint keeps (town.mind.sanity.KEEP)
+        lines += [f"{lost} more failures were counted but not kept word for word.", ""]
+    return lines
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:

@@ -37,11 +37,13 @@ class ReplanAnswer(Answer):
 
 
 class TaskBase(Answer):
+    """No state of the object used: a small model's ("cafe counter is has lunch") is garbage,
+    so it is derived from the description (decompose._timed)."""
+
     minutes: int = Field(description="5 to 15")
     description: str = Field(min_length=2, max_length=60)
     place: str
     emoji: str = Field(min_length=1, max_length=8, examples=["📚"])
-    object_state: str = Field(min_length=2, max_length=40)
 
 
 class TaskListBase(Answer):
