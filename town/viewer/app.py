@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Protocol
 
 import pygame
 
+from town.agents.persona import Persona
 from town.clock import Clock
 from town.scenario import Scenario
 from town.viewer.camera import ZOOMS, Camera
@@ -149,10 +150,16 @@ class Viewer:
         self._held: set[int] = set()
         self._last_frame: float | None = None
         self.layout()
-        first = source.snapshot.agents[0] if source.snapshot.agents else None
+        # A newcomer sees someone go about their day, not an empty street: the window opens on
+        # the first to wake and follows them until the user picks someone or moves the view.
+        shown = {a.name for a in source.snapshot.agents}
+        first = first_to_wake([s for s in scenario.agents if s.name in shown], source.snapshot.time)
         if first is not None:
+            me = source.snapshot.agent(first)
+            assert me is not None
             size_ = town.tile_size
-            self.camera.center_on((first.tile[0] + 0.5) * size_, (first.tile[1] + 0.5) * size_)
+            self.camera.center_on((me.tile[0] + 0.5) * size_, (me.tile[1] + 0.5) * size_)
+            self.camera.watching = first
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -203,6 +210,10 @@ class Viewer:
             fx, fy, _ = self.movements.position(self.selected, now)
             size = self.town.tile_size
             self.camera.center_on((fx + 0.5) * size, (fy + 0.5) * size)
+        elif self.camera.watching:
+            fx, fy, _ = self.movements.position(self.camera.watching, now)
+            size = self.town.tile_size
+            self.camera.follow((fx + 0.5) * size, (fy + 0.5) * size)
         over_map = self.camera.in_view(*self.mouse) and not self._dragging
         self.hovered = self.renderer.agent_at(*self.mouse) if over_map else None
 
@@ -481,6 +492,7 @@ class Viewer:
     def select(self, name: str | None) -> None:
         changed = (name is None) != (self.selected is None)
         self.selected = name
+        self.camera.watching = None  # the user picked: the window stops following its choice
         if name is None:
             self.following = False
         self.source.select(name)
@@ -569,6 +581,20 @@ class Viewer:
         label = self.text.render(message, 18, MUTED)
         self.screen.blit(label, label.get_rect(center=self.screen.get_rect().center))
         pygame.display.flip()
+
+
+def first_to_wake(people: Sequence[Persona], now: dt.datetime) -> str | None:
+    """Who the window opens on: of those up at `now`, who rose earliest; with everyone in
+    bed, who gets up next. Ties go to the first in the scenario."""
+    minute = now.hour * 60 + now.minute
+
+    def order(person: Persona) -> tuple[bool, int]:
+        wake = person.wake.hour * 60 + person.wake.minute
+        if person.is_awake_at(minute):
+            return False, -((minute - wake) % 1440)  # up the longest
+        return True, (wake - minute) % 1440  # up the soonest
+
+    return min(people, key=order).name if people else None
 
 
 def _failure(error: BaseException) -> str:

@@ -25,6 +25,9 @@ class Camera:
     x: float = 0.0  # the world point at the middle of the view
     y: float = 0.0
     level: int = DEFAULT_ZOOM
+    # Someone the window keeps in the middle until anything else moves the view (a pan, a
+    # centre_on, a pick): who it opens on. The window moves it there with `follow`.
+    watching: str | None = None
 
     @property
     def zoom(self) -> float:
@@ -63,11 +66,18 @@ class Camera:
         return left, top, right, bottom
 
     def center_on(self, wx: float, wy: float) -> None:
+        """Look at (wx, wy), and at nobody in particular: whoever was watched is left."""
+        self.watching = None
+        self.follow(wx, wy)
+
+    def follow(self, wx: float, wy: float) -> None:
+        """Centre on where the one watched now is, still watching them."""
         self.x, self.y = wx, wy
         self.clamp()
 
     def pan(self, dx: float, dy: float) -> None:
         """Move the picture by (dx, dy) screen pixels (a drag to the right shows more left)."""
+        self.watching = None
         self.x -= dx / self.zoom
         self.y -= dy / self.zoom
         self.clamp()
