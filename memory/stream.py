@@ -126,6 +126,7 @@ class MemoryStream:
         self._created_in_order = True  # created ticks non-decreasing: newest() is a slice
         self._written = 0  # records [0, _written) are in storage
         self._touched: dict[int, int] = {}  # last-access changes storage has not seen
+        self._journal: dict[int, int] | None = None  # last accesses before the journal began
 
     # ---- look-ups --------------------------------------------------------------------------
 
@@ -397,6 +398,8 @@ class MemoryStream:
         for j, position in enumerate(positions.tolist()):
             record = self._records[position]
             if touch and record.last_access != now:
+                if self._journal is not None:
+                    self._journal.setdefault(record.id, record.last_access)
                 record = record.accessed(now)
                 self._records[position] = record
                 self._last_access[position] = now
@@ -413,6 +416,20 @@ class MemoryStream:
         if touch and results:
             self._see_tick(now)
         return results
+
+    # ---- a journal of last accesses ----------------------------------------------------------
+
+    def begin_journal(self) -> None:
+        """Keep, from now on, what each memory's last access was before it changed: a thought
+        on its way can then be saved as it began (see `accesses_before`)."""
+        self._journal = {}
+
+    def end_journal(self) -> None:
+        self._journal = None
+
+    def accesses_before(self) -> dict[int, int]:
+        """The last access, as of when the journal began, of each memory touched since."""
+        return dict(self._journal or {})
 
     # ---- persistence -----------------------------------------------------------------------
 

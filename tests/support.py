@@ -23,16 +23,19 @@ def simulate(
     seed: int | None = None,
     model: LanguageModel | None = None,
     embedder: Embedder | None = None,
+    wait: bool = True,
     **changes: object,
 ) -> Simulation:
     """A simulation of the scenario (on the scripted model and the hashing embedder unless
-    others are given); `changes` edit its [town] table."""
+    others are given); `changes` edit its [town] table; `wait`: see Simulation."""
     if changes:
         scenario = with_town(scenario, **changes)
     check_places(scenario, town)
     seed = scenario.town.seed if seed is None else seed
     model = model or ScriptedModel(scripted_rules(), seed=seed)
-    return Simulation(scenario, town, model, seed=seed, embedder=embedder or HashingEmbedder())
+    return Simulation(
+        scenario, town, model, seed=seed, embedder=embedder or HashingEmbedder(), wait=wait
+    )
 
 
 def with_town(scenario: Scenario, **changes: object) -> Scenario:

@@ -36,6 +36,14 @@ def town_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "town.cli", *args]
 
 
+def ticks_of(folder: Path) -> list[tuple]:
+    db = sqlite3.connect(folder / "run.sqlite")
+    try:
+        return db.execute("SELECT * FROM ticks ORDER BY tick").fetchall()
+    finally:
+        db.close()
+
+
 def committed(folder: Path) -> int:
     """The last tick the run file holds (-1 before the first)."""
     try:
@@ -276,11 +284,15 @@ class Unhurried:
         return await self.model.complete(request)
 
 
-def run_with_kills(scenario, town, folder: Path, end: int, kills: list[int], seed: int) -> None:
+def run_with_kills(
+    scenario, town, folder: Path, end: int, kills: list[int], seed: int, wait: bool = True
+) -> list[list[tuple]]:
     """Run to tick `end`, killed dead after each tick in `kills` and resumed every time; a
-    whisper, a world event and an interview at 07:00, made by whichever session is live then."""
+    whisper, a world event and an interview at 07:00, made by whichever session is live then.
+    What the run file held after each kill."""
     rng = random.Random(seed)
-    sim = simulate(scenario, town, model=Unhurried(scenario))
+    sim = simulate(scenario, town, model=Unhurried(scenario), wait=wait)
+    left = []
     run = RunFolder.create(folder, scenario.source, scenario.map_path)
     injected_at = sim.clock.tick_of(at(13, 7))
     for stop in [*kills, end]:
@@ -294,10 +306,11 @@ def run_with_kills(scenario, town, folder: Path, end: int, kills: list[int], see
             sim.step()
         if stop == end:
             sim.close()
-            return
+            return left
         sim.observers.remove(recorder)
         crash(recorder)
         sim.close()  # its event loop and the thoughts on their way die with it
+        left.append(ticks_of(folder))
         run = RunFolder(folder)
         sim = reopen(run)
         go_live(sim, run, simulate(scenario, town, model=Unhurried(scenario)).llm)

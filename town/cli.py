@@ -8,10 +8,13 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import signal
 import sqlite3
 import sys
 import time
+from collections import deque
+from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
@@ -88,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     run.add_argument("--save", type=Path, help="run folder (default: saves/SCENARIO-DATE)")
     run.add_argument("--no-save", action="store_true", help="do not write a run folder")
+    run.add_argument(
+        "--wait",
+        action=argparse.BooleanOptionalAction,
+        help="the world waits for every decision, as in the paper (the default headless); "
+        "--no-wait: decisions land when their answers come, the town going on meanwhile (the "
+        "default in the window); either way the run resumes and re-simulates exactly",
+    )
     run.set_defaults(command=cmd_run)
 
     resume = commands.add_parser(
@@ -206,6 +216,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = scenario.town.seed if args.seed is None else args.seed
     end = _end(args, scenario.town.start) or scenario.end
     spec = spec_from_args(args)
+    choose_headless(args)
     if not args.headless:  # before a run folder is made for a window that cannot open
         from town.viewer.sprites import check_images
 
@@ -213,7 +224,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     with open_model(
         spec, max_in_flight=scenario.config.max_in_flight, seed=seed, rules=scripted_rules()
     ) as stack:
-        sim = Simulation(scenario, town, stack, seed=seed)
+        wait = args.headless if args.wait is None else args.wait
+        sim = Simulation(scenario, town, stack, seed=seed, wait=wait)
         folder = None if args.no_save else _new_run_folder(args, scenario)
         meta = {
             "scenario": args.scenario.name,
@@ -244,6 +256,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
         )
     args.llm = args.llm or meta.get("backend")  # the run's own model, unless told otherwise
     spec = spec_from_args(args)
+    choose_headless(args)
     with open_model(
         spec, max_in_flight=sim.config.max_in_flight, seed=sim.seed, rules=scripted_rules()
     ) as stack:
@@ -313,6 +326,8 @@ def go(
     """Run `sim` to `end`, in the window or headless, recorded into `folder` if one is given;
     then print what happened."""
     print(f"Model: {stack.description}", file=sys.stderr)
+    if args.headless:
+        print(headless_note(sim.now, end, folder, args.no_display), file=sys.stderr)
     start, first = sim.now, sim.tick
 
     def attach(sim: Simulation) -> None:
@@ -340,6 +355,40 @@ def go(
     finally:
         stop()
     print(summary(sim, start, sim.tick - first, time.perf_counter() - began, folder))
+
+
+def choose_headless(args: argparse.Namespace) -> None:
+    """With no display, run headless (`args.no_display`): SDL would open an invisible window
+    paced for a viewer, and say nothing. SDL_VIDEODRIVER set means a driver was chosen on
+    purpose (the tests' dummy window, a framebuffer): the window it is."""
+    shown = sys.platform in ("darwin", "win32") or any(  # their windows need no DISPLAY
+        os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")
+    )
+    args.no_display = not args.headless and not shown
+    args.headless = args.headless or args.no_display
+
+
+def headless_note(
+    now: dt.datetime, end: dt.datetime, folder: RunFolder | None, no_display: bool
+) -> str:
+    """One line: that the run is headless, for how long, and how to stop it and go on."""
+    hours = round((end - now) / dt.timedelta(hours=1), 2)
+    note = (
+        f"Running headless{' (no display)' if no_display else ''}: {hours:g} game "
+        f"hour{'' if hours == 1 else 's'}, to {end:%a %Y-%m-%d %H:%M}. Ctrl-C stops it"
+    )
+    if folder is None:
+        return note + "."
+    return note + f" with everything saved; go on with: {_command()} resume {folder.path}"
+
+
+def _command() -> str:
+    """This program as the user can type it again: `town` when that is on PATH, else as it
+    was called (`.venv/bin/town` from `make run`, with no virtualenv active)."""
+    called, found = Path(sys.argv[0]), shutil.which("town")
+    if called.name != "town" or (found and Path(found).resolve() == called.resolve()):
+        return "town"
+    return str(called)
 
 
 def headless(sim: Simulation, end: dt.datetime) -> None:
@@ -419,19 +468,84 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+ETA_WINDOW = 600.0  # wall seconds: the time left is reckoned at the pace of the last ten minutes
+Sample = tuple[float, int]  # (wall-clock seconds, waking agent-ticks done by then)
+
+
+def seconds_left(
+    history: Sequence[Sample], remaining: int, window: float = ETA_WINDOW
+) -> float | None:
+    """Wall seconds until `remaining` more waking agent-ticks are done, at the pace of the last
+    `window` seconds of `history` (samples in time order); None while that stretch holds no
+    waking tick to measure.
+
+    Counted in waking agent-ticks, not ticks: a tick with everyone asleep asks the model
+    nothing and takes no time, so ticks per second over a night say nothing of the day
+    ahead (a progress bar that counted ticks promised 30 minutes for a day of hours)."""
+    if remaining <= 0:
+        return 0.0
+    if not history:
+        return None
+    now, done = history[-1]
+    since, before = history[0]
+    for t, d in history:  # from the last sample at least `window` old (a slow tick may be longer)
+        if t > now - window:
+            break
+        since, before = t, d
+    if done <= before or now <= since:
+        return None
+    return remaining * (now - since) / (done - before)
+
+
+def time_left(seconds: float | None, asleep: bool) -> str:
+    if seconds is None:
+        return "time left unknown while everyone sleeps" if asleep else "time left: measuring"
+    if seconds < 60:
+        return "under a minute left"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"about {f'{hours} h ' if hours else ''}{minutes} min left at the recent pace"
+
+
 class Progress:
-    """A progress bar over ticks, showing the game time and the model requests so far."""
+    """A progress bar over ticks, showing the game time, the model requests so far and the
+    time left (`seconds_left`, in place of tqdm's, which counts ticks alike)."""
 
     def __init__(self, sim: Simulation, total: int) -> None:
-        self.bar = tqdm(total=total, unit="tick", mininterval=0.5, dynamic_ncols=True)
+        self.bar = tqdm(
+            total=total,
+            unit="tick",
+            mininterval=0.5,
+            dynamic_ncols=True,
+            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]",
+        )
+        personas = [a.persona for a in sim.agents]
+        # Agents awake at each minute of the day, by their schedules: the work still to do.
+        self.awake = [sum(p.is_awake_at(m) for p in personas) for m in range(24 * 60)]
+        ticks = range(sim.tick, sim.tick + total)
+        self.left = sum(self.awake[sim.clock.minute_of_day(t)] for t in ticks)
+        self.done = 0
+        self.history: deque[Sample] = deque([(time.monotonic(), 0)])
+        self.bar.set_postfix_str(f"{sim.now:%a %H:%M}, {self.time_left(sim.now)}")
 
     def on_tick(self, sim: Simulation, record: TickRecord) -> None:
         self.bar.update(1)
+        awake = self.awake[record.time.hour * 60 + record.time.minute]
+        self.done += awake
+        self.left = max(self.left - awake, 0)
+        now = time.monotonic()
+        if now - self.history[-1][0] >= 1.0:  # a sample a second is plenty, at any speed
+            self.history.append((now, self.done))
+            while self.history[1][0] <= now - ETA_WINDOW:  # one sample older is enough
+                self.history.popleft()
         if record.tick % 60 == 0 or record.actions:
-            usage = sim.meter.total()
+            usage, left = sim.meter.total(), self.time_left(record.time)
             self.bar.set_postfix_str(
-                f"{record.time:%a %H:%M}, {usage.requests} requests", refresh=False
+                f"{record.time:%a %H:%M}, {usage.requests} requests, {left}", refresh=False
             )
+
+    def time_left(self, now: dt.datetime) -> str:
+        seconds = seconds_left(self.history, self.left)
+        return time_left(seconds, asleep=self.awake[now.hour * 60 + now.minute] == 0)
 
     def close(self) -> None:
         self.bar.close()

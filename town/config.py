@@ -57,3 +57,9 @@ class TownConfig(BaseModel):
     # the decisions of agents who think at nearby moments overlap (issue 9). An agent whose
     # action ends thinks ahead: it starts this long before the end, while still at it.
     thinking_minutes: float = Field(0, ge=0, le=60, description="game minutes a decision takes")
+    # When the world does not wait for the model (the window), a decision lands when its
+    # answer comes; one that falls this far behind holds the clock until it comes, so that no
+    # agent acts on a plan hours stale.
+    decision_lag_max_minutes: float = Field(
+        30, gt=0, le=24 * 60, description="how far a decision may lag before the clock waits"
+    )

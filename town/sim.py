@@ -4,15 +4,26 @@ Most ticks no agent needs the model. When some do, all of their requests of that
 concurrently (under the cap on requests in flight), and their decisions are applied in the
 fixed order of the agents, so a run is deterministic for a seed and a sequence of answers.
 
-With `thinking_minutes` above 0, the world does not wait: a decision asked for at tick t lands
-at a tick fixed when it was asked, however long the model takes, and the ticks in between run
-while the model works (the landing tick waits for it if need be). Decisions of agents who think
-at nearby moments then overlap, which a tick-by-tick wait cannot do. What an agent does next
-is thought out `thinking_minutes` ahead, while it is still at its current action; a reaction
-or a line in a conversation lands on the next tick. The run stays deterministic because a
-thinking agent's mind is left alone until its decision lands: what it sees meanwhile is kept
-and perceived then, nothing of it is stored, and what it reads of the world (who is busy, its
-conversation) is a copy taken when it began.
+With `thinking_minutes` above 0, the world goes on while agents think: a decision asked for
+at tick t lands at a tick fixed when it was asked, however long the model takes, and the ticks
+in between run while the model works (the landing tick waits for it if need be). Decisions of
+agents who think at nearby moments then overlap, which a tick-by-tick wait cannot do. What an
+agent does next is thought out `thinking_minutes` ahead, while it is still at its current
+action; a reaction or a line in a conversation lands on the next tick.
+
+When the world does not wait at all (`wait=False`, the window's way), a decision lands at the
+first tick, from the one it was asked for, at which its answer has come: the agent goes on
+with what it was doing meanwhile, and the clock never stands still for the model unless a
+decision falls more than `decision_lag_max_minutes` behind. Which tick each decision landed
+at is recorded (TickRecord.landed), so a replay, a resumed run and a re-simulation land it at
+the same tick (`landings`).
+
+Either way the run stays deterministic because a thinking agent's mind is left alone until
+its decision lands: what it sees meanwhile is kept and perceived then, nothing of it is
+stored, what it reads of the world (who is busy, its conversation) is a copy taken when it
+began, and what happens to it meanwhile (a whisper, the end of its conversation) is applied
+when it lands. A thought on its way is saved in a checkpoint as what it began from, and begun
+again when the checkpoint is restored: the recorded answers decide it the same way.
 This module also holds the injection API: whispers, world events, interviews and added
 events. Each is applied between ticks and handed to the observers' `on_inject`, so that a run
 file can apply it again at the same moment when the run is resumed or re-simulated.
@@ -27,6 +38,7 @@ import logging
 import random
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
@@ -47,6 +59,7 @@ from town.config import TownConfig
 from town.llm import LanguageModel, Stack, compose
 from town.llm.recorder import Replayer
 from town.mind.converse import Conversation
+from town.mind.interview import interview_memory
 from town.mind.memories import AgentMemory
 from town.mind.mind import Decision, Mind, Situation
 from town.mind.spatial import KnownPlaces
@@ -71,27 +84,39 @@ class TickRecord:
     objects: dict[str, str] = field(default_factory=dict)
     utterances: dict[str, str] = field(default_factory=dict)
     finished: list[Conversation] = field(default_factory=list)  # conversations that ended
+    landed: list[str] = field(default_factory=list)  # decisions that came (world not waiting)
     perceived: int = 0
 
     def empty(self) -> bool:
-        return not (self.moved or self.actions or self.objects or self.utterances)
+        return not (self.moved or self.actions or self.objects or self.utterances or self.landed)
 
 
 @dataclass(slots=True)
 class Thought:
-    """A decision on its way (with `thinking_minutes` above 0): it lands at tick `lands`."""
+    """A decision on its way. It is for tick `lands`: it lands then, or, when the world does
+    not wait, at the first tick from then at which it has been decided."""
 
     lands: int
-    task: asyncio.Task[Decision] | None  # None once restored from a checkpoint, decided
-    decision: Decision | None = None
+    task: asyncio.Future[Decision] | None  # None until a restored thought is begun again
+    # What it began from, as plain data (its situation, the conversation and who was busy as
+    # it saw them, the notes it had): a checkpoint keeps this, and a restored run begins the
+    # thought again from it (the agent's mind as it began is the checkpoint's).
+    begun: dict[str, Any]
     seen: list[tuple[int, list[Event]]] = field(default_factory=list)  # to perceive on landing
     sectors: list[str] = field(default_factory=list)  # walked into meanwhile
+    after: list[list[Any]] = field(default_factory=list)  # what befell it meanwhile: [kind, fields]
+    # A thought restored from a checkpoint is begun again only when the run goes on (a run
+    # opened to be read, or to be whispered to, leaves it be).
+    restart: Callable[[], asyncio.Future[Decision]] | None = None
+
+    def running(self) -> asyncio.Future[Decision]:
+        if self.task is None:
+            assert self.restart is not None
+            self.task, self.restart = self.restart(), None
+        return self.task
 
     def result(self) -> Decision:
-        if self.decision is None:
-            assert self.task is not None and self.task.done()
-            self.decision = self.task.result()  # CancelledError if cancelled (window closed)
-        return self.decision
+        return self.running().result()  # CancelledError if cancelled (window closed)
 
 
 class Observer(Protocol):
@@ -112,7 +137,10 @@ class Simulation:
         seed: int | None = None,
         embedder: Embedder | None = None,
         pathfinder: PathFinder | None = None,
+        wait: bool = True,
     ) -> None:
+        """`wait`: the world waits for every decision (the paper's way, and the default
+        headless); False: decisions land when their answers come (the window's way)."""
         self.scenario = scenario
         self.town = town
         self.config: TownConfig = scenario.config
@@ -141,7 +169,15 @@ class Simulation:
         self.talk_of: dict[str, int] = {}  # agent -> the conversation it is in
         self.thinking: frozenset[str] = frozenset()  # agents waiting on their minds right now
         self.lag = self.clock.ticks(dt.timedelta(minutes=self.config.thinking_minutes))
-        self.thoughts: dict[str, Thought] = {}  # decisions on their way (lag above 0)
+        self.wait = wait
+        self.max_lag = self.clock.ticks(
+            dt.timedelta(minutes=self.config.decision_lag_max_minutes)
+        )
+        self.thoughts: dict[str, Thought] = {}  # decisions on their way (lag above 0, no wait)
+        # A recorded run's landings (world not waiting): who landed at each tick up to
+        # `recorded_until`; a re-enactment lands those and only those.
+        self.landings: dict[int, list[str]] = {}
+        self.recorded_until = -1
         self.next_talk = 0
         self.agents = self._make_agents()
         self.by_name = {a.name: a for a in self.agents}
@@ -223,14 +259,13 @@ class Simulation:
     # Call these between ticks (the viewer's runner and the CLI do).
 
     def whisper(self, name: str, text: str) -> None:
-        """An inner voice for one agent: it becomes a memory and re-shapes its day."""
-        self.settle()
+        """An inner voice for one agent: it becomes a memory and re-shapes its day (if it is
+        thinking, once its decision lands)."""
         self._whisper(name, text)
         self._injected("whisper", {"agent": name, "text": text})
 
     def world_event(self, place: str, text: str, minutes: int | None = None) -> None:
         """Something happens to an object ('on fire'); agents who see it may react."""
-        self.settle()
         self._world_event(place, text, minutes)
         self._injected("world_event", {"place": place, "text": text, "minutes": minutes})
 
@@ -238,7 +273,6 @@ class Simulation:
         """Ask an agent anything; it answers in character from what it remembers. Even an
         interview it does not remember changes the run a little (the memories it recalled
         were accessed), so it is an injection like the others."""
-        self.settle()
         answer = self._interview(name, question, remember)
         self._injected("interview", {"agent": name, "question": question, "remember": remember})
         return answer
@@ -251,7 +285,6 @@ class Simulation:
 
     def reapply(self, kind: str, fields: dict[str, Any]) -> None:
         """An injection of a recorded run, applied again (re-simulation, resume, fork)."""
-        self.settle()
         if kind == "interview":
             self._interview(fields["agent"], fields["question"], fields["remember"])
         elif kind == "schedule":
@@ -269,9 +302,11 @@ class Simulation:
 
     def _whisper(self, name: str, text: str) -> None:
         agent = self._agent(name)
-        if name in self.thoughts:  # its mind must be at rest to take it in
-            self._finish(name)
-        agent.mind.hear(text)
+        thought = self.thoughts.get(name)
+        if thought is not None:  # its mind is left alone until then
+            thought.after.append(["whisper", {"text": text}])
+        else:
+            agent.mind.hear(text)
 
     def _world_event(self, place: str, text: str, minutes: int | None) -> None:
         address = self.town.resolve(place)
@@ -292,10 +327,22 @@ class Simulation:
             self.objects.set(address, IDLE)
 
     def _interview(self, name: str, question: str, remember: bool) -> str:
+        """A thinking agent answers from its memories as they are, touching none of them (its
+        mind is left alone), and keeps the interview as a memory once its decision lands."""
         agent = self._agent(name)
+        thought = self.thoughts.get(name)
         answer = self._run(
-            agent.mind.interview(self.meter, self._situation(agent), question, remember)
+            agent.mind.interview(
+                self.meter,
+                self._situation(agent),
+                question,
+                remember and thought is None,
+                touch=thought is None,
+            )
         )
+        if thought is not None and remember:
+            kept = interview_memory(agent.mind, question, answer)
+            thought.after.append(["remember", {"text": kept}])
         self._store_memories()
         return answer
 
@@ -363,24 +410,25 @@ class Simulation:
         if self.thoughts:
             self._land(record)
         thinkers, situations, ended = [], [], []
+        ahead = bool(self.lag) or not self.wait  # decisions on their way while ticks go on
         for agent in self.agents:
             if agent.name in self.thoughts:
                 continue
             talk = self.talks.get(self.talk_of.get(agent.name, -1))
             my_turn = talk is not None and talk.speaker == agent.name
-            if self.lag and talk is not None and not my_turn:
+            if ahead and talk is not None and not my_turn:
                 continue  # in a conversation, it thinks on its turn only
             lag = self._lag_of(agent, my_turn)
             # With a lag, an agent thinks ahead: its decision lands as its action ends.
             action_ended = talk is None and (
                 agent.state.action is None or self.tick + lag >= agent.state.action.end
             )
-            situation = self._situation(agent, lag)
+            situation = self._situation(agent, lag, ahead)
             if agent.mind.wants_to_think(situation, action_ended, my_turn):
                 thinkers.append(agent)
                 situations.append(situation)
                 ended.append(action_ended)
-        if thinkers and self.lag:
+        if thinkers and ahead:
             self._begin(thinkers, situations, ended)
         elif thinkers:
             self.thinking = frozenset(a.name for a in thinkers)
@@ -425,22 +473,35 @@ class Simulation:
     def _pump(self) -> None:
         """Let the thoughts in flight take their next steps (send, read an answer) without
         waiting for any of them: this runs between ticks."""
+        for thought in self.thoughts.values():
+            thought.running()
         self._run(asyncio.sleep(0))
 
     def idle(self, seconds: float) -> None:
         """Between ticks that are not due yet (a window at 1x), let the thoughts in flight go
         on for up to `seconds`: they are not served while nobody runs the event loop."""
         if self.thoughts:
+            for thought in self.thoughts.values():
+                thought.running()
             self._run(asyncio.sleep(seconds))
 
-    def settle(self) -> bool:
-        """Wait until every thought in flight has decided (it still lands at its own tick).
-        A checkpoint and an injection need minds at rest. False if one was cancelled (the
-        window closed on it): then the state cannot be saved as it is."""
-        tasks = [t.task for t in self.thoughts.values() if t.task is not None and not t.task.done()]
-        if tasks:
-            self._run(asyncio.wait(tasks))
-        return not any(t.task.cancelled() for t in self.thoughts.values() if t.task is not None)
+    def behind(self) -> bool:
+        """Whether a decision lags so far (the world not waiting) that the next tick would
+        wait for it: the window holds its clock meanwhile, and says so."""
+        return any(self._overdue(t) for t in self.thoughts.values())
+
+    def decision_lag(self) -> int:
+        """Ticks the latest decision still on its way lags behind the tick it is for."""
+        late = [self.tick - t.lands for t in self.thoughts.values() if not t.running().done()]
+        return max([0, *late])
+
+    def _overdue(self, thought: Thought) -> bool:
+        return (
+            not self.wait
+            and self.tick > self.recorded_until
+            and not thought.running().done()
+            and self.tick - thought.lands >= self.max_lag
+        )
 
     # -- perceive ----------------------------------------------------------------------------
 
@@ -518,15 +579,15 @@ class Simulation:
     # -- think -------------------------------------------------------------------------------
 
     def _lag_of(self, agent: Agent, my_turn: bool) -> int:
-        """Ticks from asking to landing: a reply or a reaction comes the next moment; what
-        to do next is thought out ahead."""
-        if not self.lag:
+        """Ticks from asking to landing (at the earliest, when the world does not wait): a
+        reply or a reaction comes the next moment; what to do next is thought out ahead."""
+        if not self.lag and self.wait:
             return 0
         return 1 if my_turn or agent.mind.pending.sighting is not None else self.lag
 
-    def _situation(self, agent: Agent, lag: int = 0) -> Situation:
-        """What the agent knows as it begins to think; with a lag, it decides for the moment
-        its decision will land."""
+    def _situation(self, agent: Agent, lag: int = 0, ahead: bool = False) -> Situation:
+        """What the agent knows as it begins to think; thinking `ahead` of its decision's
+        landing, it decides for the moment the decision is due."""
         return Situation(
             self.tick + lag,
             self.clock,
@@ -534,41 +595,113 @@ class Simulation:
             agent.state.tile,
             agent.state.action,
             agent.state.status,
-            asked=self.tick if lag else None,
+            asked=self.tick if ahead else None,
         )
 
     def _begin(self, thinkers: list[Agent], situations: list[Situation], ended: list[bool]) -> None:
-        """Start these agents thinking; each decision lands `lag` ticks from now."""
-        busy = frozenset(name for name in self.by_name if self._busy(name))
-        loop = self._event_loop()
+        """Start these agents thinking, each for the tick of its situation."""
+        busy = sorted(name for name in self.by_name if self._busy(name))
         for agent, situation, action_ended in zip(thinkers, situations, ended, strict=True):
             talk = self.talks.get(self.talk_of.get(agent.name, -1))
-            copy = Conversation.from_state(talk.get_state()) if talk is not None else None
-            work = self._think(agent, situation, action_ended, copy, busy.__contains__)
-            self.thoughts[agent.name] = Thought(situation.tick, loop.create_task(work))
+            begun = {
+                "asked": self.tick,
+                "tick": situation.tick,
+                "tile": list(situation.tile),
+                "action": situation.action.to_dict() if situation.action else None,
+                "status": str(situation.status),
+                "ended": action_ended,
+                "talk": talk.get_state() if talk is not None else None,
+                "busy": busy,
+                "notes": _notes_state(agent.mind.memory.notes),
+                "mind": agent.mind.get_state(),
+            }
+            agent.mind.memory.stream.begin_journal()
+            task = self._start_thought(agent, begun)
+            self.thoughts[agent.name] = Thought(situation.tick, task, begun)
         self.thinking = frozenset(self.thoughts)
 
+    def _start_thought(
+        self, agent: Agent, begun: dict[str, Any], model: LanguageModel | None = None
+    ) -> asyncio.Task[Decision]:
+        """Think from what the thought began from (its mind as it began is the agent's),
+        asking `model` (by default the simulation's now)."""
+        action = begun["action"]
+        situation = Situation(
+            begun["tick"],
+            self.clock,
+            self.town,
+            (begun["tile"][0], begun["tile"][1]),
+            Action(**action) if action else None,
+            Status(begun["status"]),
+            asked=begun["asked"],
+        )
+        talk = Conversation.from_state(begun["talk"]) if begun["talk"] else None
+        busy = frozenset(begun["busy"])
+        model = model or self.meter
+        work = self._think(agent, situation, begun["ended"], talk, busy.__contains__, model)
+        return self._event_loop().create_task(work)
+
     def _land(self, record: TickRecord) -> None:
-        """Apply the decisions due now, in agent order, waiting for any still on its way."""
+        """Apply the decisions that land now, in agent order, waiting for any still on its
+        way that must land now."""
         for agent in self.agents:
             thought = self.thoughts.get(agent.name)
             if thought is None or thought.lands > self.tick:
                 continue
+            if not self._lands_now(agent.name, thought):
+                continue
             decision = self._finish(agent.name)
             del self.thoughts[agent.name]
+            mind = agent.mind
+            mind.memory.stream.end_journal()
             for sector in thought.sectors:
-                agent.mind.known.learn(sector)
+                mind.known.learn(sector)
             for tick, events in thought.seen:
-                record.perceived += len(agent.mind.perceive(events, tick))
+                record.perceived += len(mind.perceive(events, tick))
+            for kind, fields in thought.after:
+                self._befall(agent, kind, fields)
             self._apply(agent, decision, record)
+            if not self.wait:
+                record.landed.append(agent.name)
         self.thinking = frozenset(self.thoughts)
+
+    def _lands_now(self, name: str, thought: Thought) -> bool:
+        """With the world waiting, at its tick; else as recorded, or, live, once decided (or
+        so late that the clock waits for it)."""
+        if self.wait:
+            return True
+        if self.tick <= self.recorded_until:
+            return name in self.landings.get(self.tick, ())
+        return thought.running().done() or self._overdue(thought)
+
+    def _befall(self, agent: Agent, kind: str, fields: dict[str, Any]) -> None:
+        """What happened to a thinking agent, told to it once its decision has landed."""
+        if kind == "whisper":
+            agent.mind.hear(fields["text"])
+        elif kind == "talked":
+            talk = Conversation.from_state(fields["talk"])
+            agent.mind.talked_with(fields["people"], fields["tick"], talk)
+        elif kind == "remember":
+            agent.mind.memory.note(fields["text"], MemoryKind.CHAT, 4)
+        else:
+            raise ValueError(f"unknown kind of happening {kind!r}")
 
     def _finish(self, name: str) -> Decision:
         """The decision of this agent's thought in flight, waiting for it if need be."""
-        thought = self.thoughts[name]
-        if thought.task is not None and not thought.task.done():
-            self._run(asyncio.wait([thought.task]))
-        return thought.result()
+        task = self.thoughts[name].running()
+        if not task.done():
+            self._run(asyncio.wait([task]))
+        return task.result()
+
+    def recorded_landing(self, name: str, asked: int) -> int | None:
+        """The recorded tick at which the decision `name` began at `asked` landed, if the
+        record holds it (a replay's answers are all there for such a decision)."""
+        if self.wait:
+            return None
+        for tick in range(asked + 1, self.recorded_until + 1):
+            if name in self.landings.get(tick, ()):
+                return tick
+        return None
 
     async def _think_all(
         self, thinkers: list[Agent], situations: list[Situation], ended: list[bool]
@@ -581,6 +714,7 @@ class Simulation:
                     action_ended,
                     self.talks.get(self.talk_of.get(agent.name, -1)),
                     self._busy,
+                    self.meter,
                 )
                 for agent, situation, action_ended in zip(thinkers, situations, ended, strict=True)
             )
@@ -593,10 +727,13 @@ class Simulation:
         action_ended: bool,
         talk: Conversation | None,
         busy: Callable[[str], bool],
+        model: LanguageModel,
     ) -> Decision:
+        """`model`: the one asked when the thought began (a replay's, for a thought it begins
+        again, even if the run has gone live before the thought first runs)."""
         try:
             return await agent.mind.think(
-                self.meter, situation, action_ended=action_ended, talk=talk, others_busy=busy
+                model, situation, action_ended=action_ended, talk=talk, others_busy=busy
             )
         except Exception:
             # A bug in one mind must not end everyone's run: the agent pauses and tries again.
@@ -674,9 +811,12 @@ class Simulation:
         for name in talk.people:
             self.talk_of.pop(name, None)
             agent = self.by_name[name]
-            if name in self.thoughts:  # drawn in while thinking: its mind must be at rest
-                self._finish(name)
-            agent.mind.talked_with(talk.people, self.tick, talk)
+            thought = self.thoughts.get(name)
+            if thought is not None:  # drawn in while thinking: told once its decision lands
+                ended = {"people": list(talk.people), "tick": self.tick, "talk": talk.get_state()}
+                thought.after.append(["talked", ended])
+            else:
+                agent.mind.talked_with(talk.people, self.tick, talk)
             agent.state.status = Status.WALKING if agent.state.path else Status.ACTING
 
     def _start(self, agent: Agent, action: Action) -> None:
@@ -752,9 +892,8 @@ class Simulation:
     def get_state(self, streams: bool = True) -> dict[str, Any]:
         """Everything needed to continue this run later, as plain JSON-able data. Without
         `streams`, the memory streams are left out (a run file stores memories apart).
-        Thoughts in flight are waited for: their decisions are kept, to land as they would."""
-        if not self.settle():
-            raise RuntimeError("a thought was cancelled: this moment of the run cannot be saved")
+        A thought on its way is kept as it began: its agent's mind and memories as they were
+        then, and what it began from; `set_state` begins it again."""
         state: dict[str, Any] = {
             "tick": self.tick,
             "rng": _rng_state(self.rng),
@@ -764,33 +903,44 @@ class Simulation:
             "talks": [t.get_state() for t in self.talks.values()],
             "next_talk": self.next_talk,
             "injected": self.injected,
-            "agents": {
-                a.name: {
-                    "state": a.state.get_state(),
-                    "target": list(a.target) if a.target else None,
-                    "rng": _rng_state(a.rng),
-                    "view": a.view,
-                    "mind": a.mind.get_state(),
-                    **({"stream": a.mind.memory.stream.get_state()} if streams else {}),
-                }
-                for a in self.agents
-            },
+            "agents": {a.name: self._agent_state(a, streams) for a in self.agents},
         }
-        if self.thoughts:  # (absent when none, as in every run without a lag)
+        if self.thoughts:  # (absent when none, as in every run where the world waits)
             state["thoughts"] = {
                 name: {
                     "lands": t.lands,
-                    "decision": t.result().to_dict(),
-                    "notes": [
-                        [n.text, str(n.kind), n.importance, list(n.evidence), n.expires]
-                        for n in self.by_name[name].mind.memory.notes
-                    ],
+                    "begun": {k: v for k, v in t.begun.items() if k != "mind"},
                     "seen": [[tick, [e.to_dict() for e in events]] for tick, events in t.seen],
                     "sectors": t.sectors,
+                    "after": t.after,
                 }
                 for name, t in self.thoughts.items()
             }
         return state
+
+    def _agent_state(self, agent: Agent, streams: bool) -> dict[str, Any]:
+        thought = self.thoughts.get(agent.name)
+        state = {
+            "state": agent.state.get_state(),
+            "target": list(agent.target) if agent.target else None,
+            "rng": _rng_state(agent.rng),
+            "view": agent.view,
+            "mind": thought.begun["mind"] if thought else agent.mind.get_state(),
+        }
+        if streams:
+            stream = agent.mind.memory.stream.get_state()
+            before = self.accesses_before(agent)
+            for record in stream["records"]:
+                record["last_access"] = before.get(record["id"], record["last_access"])
+            state["stream"] = stream
+        return state
+
+    def accesses_before(self, agent: Agent) -> dict[int, int]:
+        """For a thinking agent, the last access its thought changed, as they were before it
+        began (a checkpoint keeps the stream as the thought found it)."""
+        if agent.name not in self.thoughts:
+            return {}
+        return agent.mind.memory.stream.accesses_before()
 
     def set_state(self, data: dict[str, Any]) -> None:
         self.tick = data["tick"]
@@ -811,16 +961,34 @@ class Simulation:
             agent.mind.set_state(saved["mind"])
             agent.view = saved.get("view")
         self.thoughts = {}
-        for name, thought in data.get("thoughts", {}).items():
-            decision = Decision.from_dict(thought["decision"])
-            seen = [(tick, [Event.from_dict(e) for e in es]) for tick, es in thought["seen"]]
-            self.thoughts[name] = Thought(
-                thought["lands"], None, decision, seen, list(thought["sectors"])
-            )
-            notes = [NewMemory(t, k, i, tuple(e), x) for t, k, i, e, x in thought["notes"]]
-            self.by_name[name].mind.memory.notes = notes
+        for name, saved in data.get("thoughts", {}).items():
+            agent = self.by_name[name]
+            memory = agent.mind.memory
+            seen = [(tick, [Event.from_dict(e) for e in es]) for tick, es in saved["seen"]]
+            after = [list(x) for x in saved.get("after", [])]
+            thought = Thought(saved["lands"], None, {}, seen, list(saved["sectors"]), after)
+            if "begun" in saved:
+                thought.begun = {**saved["begun"], "mind": data["agents"][name]["mind"]}
+                memory.notes = _notes_from(thought.begun["notes"])
+                memory.stream.begin_journal()
+                # Begun again with the model of now (a replay's), whenever it first runs.
+                thought.restart = partial(self._start_thought, agent, thought.begun, self.meter)
+            else:  # a run file of an earlier version kept the decision itself
+                thought.begun = {"mind": data["agents"][name]["mind"], "notes": saved["notes"]}
+                memory.notes = _notes_from(saved["notes"])
+                thought.task = self._event_loop().create_future()
+                thought.task.set_result(Decision.from_dict(saved["decision"]))
+            self.thoughts[name] = thought
         self.thinking = frozenset(self.thoughts)
         self.ids.set_state(data["ids"])
+
+
+def _notes_state(notes: list[NewMemory]) -> list[list[Any]]:
+    return [[n.text, str(n.kind), n.importance, list(n.evidence), n.expires] for n in notes]
+
+
+def _notes_from(data: list[list[Any]]) -> list[NewMemory]:
+    return [NewMemory(t, k, i, tuple(e), x) for t, k, i, e, x in data]
 
 
 def _rng_state(rng: random.Random) -> dict[str, Any]:

@@ -119,7 +119,10 @@ class Replayer:
         # A resumed run: a thought on its way when the run stopped was recorded only in part.
         # What the record lacks of a thought that lands after tick `hold_after` (the record's
         # last) waits for the live model (`go_live`), then goes to it. Else a miss is a miss.
+        # Where the world did not wait, `landing(agent, asked)` says when the decision of an
+        # agent that began to think at `asked` landed, if the record holds it (None if not).
         self.hold_after: int | None = None
+        self.landing: Callable[[str, int], int | None] | None = None
         self.then: LanguageModel | None = None
         self._live: asyncio.Event | None = None
 
@@ -132,6 +135,15 @@ class Replayer:
         if self._live is not None:
             self._live.set()
 
+    def _after_the_record(self, request: Request) -> bool:
+        """Whether the request's decision lands after the record's end (a resumed run)."""
+        if self.hold_after is None:
+            return False
+        if self.landing is not None and request.agent is not None:
+            return self.landing(request.agent, request.tick or 0) is None
+        lands = request.due if request.due is not None else request.tick
+        return (lands or 0) > self.hold_after
+
     @property
     def left(self) -> int:
         """Recorded calls not asked for (yet)."""
@@ -139,8 +151,7 @@ class Replayer:
 
     async def complete(self, request: Request) -> Reply:
         queue = self.queues.get((request.agent, request.purpose, request.key()))
-        lands = request.due if request.due is not None else request.tick
-        if not queue and self.hold_after is not None and (lands or 0) > self.hold_after:
+        if not queue and self._after_the_record(request):
             if self.then is None:
                 self._live = self._live or asyncio.Event()
                 await self._live.wait()

@@ -60,6 +60,8 @@ def fork(
     if events:
         sim.schedule(events)
     recorder.on_end(sim)
+    sim.observers.remove(recorder)
+    sim.close()  # decisions on their way are kept as they began: `town resume` begins them
     return folder, sim
 
 

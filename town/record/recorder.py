@@ -72,7 +72,10 @@ class Recorder:
         with self._transaction(sim):
             store.create_tables(self.db, sim.embedder)
             self._meta(
-                **meta, embedder=sim.embedder.name, seconds_per_tick=sim.clock.seconds_per_tick
+                **meta,
+                embedder=sim.embedder.name,
+                seconds_per_tick=sim.clock.seconds_per_tick,
+                world_waits=sim.wait,
             )
             self._checkpoint(sim)
 
@@ -107,10 +110,8 @@ class Recorder:
         try:
             if self.failed is None:
                 self.last = sim.tick - 1
-                settled = sim.settle()  # False if the window closed on a thought: resume redoes it
                 with self._transaction(sim):
-                    if settled:
-                        self._checkpoint(sim)
+                    self._checkpoint(sim)  # (decisions on their way are kept as they began)
                     ended = {
                         "tick": sim.tick,
                         "time": sim.now.isoformat(sep=" "),
@@ -216,18 +217,23 @@ def checkpoint_of(sim: Simulation) -> dict[str, Any]:
     state = sim.get_state(streams=False)
     for agent in sim.agents:
         records = list(agent.mind.memory.stream)
+        before = sim.accesses_before(agent)
+        access = [(r.id, before.get(r.id, r.last_access), r.created) for r in records]
         state["agents"][agent.name]["memory"] = {
             "upto": records[-1].id if records else -1,
-            "access": [[r.id, r.last_access] for r in records if r.last_access != r.created],
+            "access": [[i, at] for i, at, created in access if at != created],
         }
     return state
 
 
 def changes_of(record: TickRecord) -> dict[str, Any]:
-    return {
+    changes = {
         "moved": {name: list(tile) for name, tile in record.moved.items()},
         "actions": {name: action.to_dict() for name, action in record.actions.items()},
         "objects": record.objects,
         "utterances": record.utterances,
         "finished": [talk.get_state() for talk in record.finished],
     }
+    if record.landed:  # (only when the world does not wait: else each lands when it is due)
+        changes["landed"] = record.landed
+    return changes

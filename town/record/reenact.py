@@ -69,20 +69,25 @@ class Reenactment:
                 ).fetchone()[0]
                 or 0
             )
-        stack = replay(_calls(db, since=start))
+        stack = replay(_calls(db, start, _thinking(db, start)))
         self.replayer: Replayer = stack.backend  # type: ignore[assignment]
         self.sim: Simulation = new_simulation(folder, stack)
         if start > 0:
             restore(self.sim, db, start)
-        if holds:
-            self.replayer.hold_after = self.committed
-        self.injections = [i for i in _injections(db) if i.seq > self.sim.injected]
         self.ticks = {
             tick: parse_row(changes, f"ticks, tick {tick}")
             for tick, changes in db.execute(
                 "SELECT tick, changes FROM ticks WHERE tick >= ?", (start,)
             )
         }
+        # Where the world did not wait, each decision lands where the record says.
+        self.sim.landings = {t: c["landed"] for t, c in self.ticks.items() if "landed" in c}
+        self.sim.recorded_until = self.committed
+        if holds:
+            self.replayer.hold_after = self.committed
+            if not self.sim.wait:
+                self.replayer.landing = self.sim.recorded_landing
+        self.injections = [i for i in _injections(db) if i.seq > self.sim.injected]
         self.checkpoints = {
             tick: parse_row(state, f"checkpoints, tick {tick}")
             for tick, state in db.execute(
@@ -128,10 +133,25 @@ class Reenactment:
             stream.mark_written(stream.pending_writes())
 
 
-def _calls(db: sqlite3.Connection, since: int) -> Iterator[ModelCall]:
-    rows = db.execute("SELECT id, call FROM model_calls WHERE tick >= ? ORDER BY id", (since,))
+def _calls(db: sqlite3.Connection, since: int, thinking: dict[str, int]) -> Iterator[ModelCall]:
+    """The calls from tick `since` on, and those of the decisions on their way then (each
+    agent's from the tick it began to think): they are begun again from the checkpoint."""
+    where = " OR ".join(["tick >= ?", *["(agent = ? AND tick >= ?)"] * len(thinking)])
+    values = [since, *(v for pair in thinking.items() for v in pair)]
+    rows = db.execute(f"SELECT id, call FROM model_calls WHERE {where} ORDER BY id", values)
     for n, call in rows:
         yield ModelCall.from_json(parse_row(call, f"model_calls, id {n}"))
+
+
+def _thinking(db: sqlite3.Connection, tick: int) -> dict[str, int]:
+    """Who was thinking at the checkpoint of `tick`, and since when."""
+    if tick <= 0:
+        return {}
+    row = db.execute(
+        "SELECT json_extract(state, '$.thoughts') FROM checkpoints WHERE tick = ?", (tick,)
+    ).fetchone()
+    thoughts = parse_row(row[0], f"checkpoints, tick {tick}") if row and row[0] else {}
+    return {name: t["begun"]["asked"] for name, t in thoughts.items() if "begun" in t}
 
 
 def _injections(db: sqlite3.Connection) -> list[Injection]:
@@ -204,14 +224,19 @@ def resimulate(folder: RunFolder, progress: Any = None) -> Verdict:
     and checkpoint. `progress(sim, record)` is called after each tick, if given."""
     db = folder.reader()
     try:
-        act = Reenactment(folder, db, at=0)
+        # What decisions still on their way at the record's end ask beyond it is no miss:
+        # the run had not asked it yet.
+        act = Reenactment(folder, db, at=0, holds=True)
     finally:
         db.close()
     total = act.replayer.left
     if progress is not None:
         act.sim.observers.append(SimpleNamespace(on_tick=progress))
-    found = act.run_to(act.committed + 1)
-    if found is None:
-        act.inject(act.committed + 1)
+    try:
+        found = act.run_to(act.committed + 1)
+        if found is None:
+            act.inject(act.committed + 1)
+    finally:
+        act.sim.close()
     left = act.replayer.left
     return Verdict(act.checked, total - left, left, act.replayer.misses, found)

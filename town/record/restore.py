@@ -50,6 +50,7 @@ def new_simulation(folder: RunFolder, model: LanguageModel | Stack) -> Simulatio
         model,
         seed=meta.get("seed"),
         embedder=embedder_named(meta.get("embedder", SentenceTransformerEmbedder.name)),
+        wait=meta.get("world_waits", True),
     )
 
 

@@ -205,6 +205,11 @@ class SimRunner:
                 self._wake.clear()
                 self._run_commands()
                 wait = self._wait()
+                if wait <= 0 and sim.behind():
+                    # A decision fell far behind: the clock waits for it, the window does not.
+                    self.publish()
+                    sim.idle(THINK_SLICE)
+                    continue
                 if wait > 0:
                     if self._dirty:
                         self.publish()

@@ -83,6 +83,10 @@ class Snapshot:
     paused: bool = False
     speed: float | None = None  # game seconds per real second; None: as fast as possible
     ended: bool = False  # the run reached its end (or its thread stopped)
+    # The world not waiting: how far the latest decision on its way lags (game minutes), and
+    # whether the clock waits for one that fell too far behind.
+    lag_minutes: float = 0.0
+    behind: bool = False
     by_name: Mapping[str, AgentView] = field(default_factory=lambda: EMPTY, compare=False)
 
     def __post_init__(self) -> None:
@@ -173,4 +177,6 @@ def snapshot_of(
         paused=paused,
         speed=speed,
         ended=ended,
+        lag_minutes=sim.decision_lag() * sim.clock.seconds_per_tick / 60,
+        behind=sim.behind(),
     )

@@ -134,7 +134,15 @@ class TopBar:
         pygame.draw.line(surface, BAR_EDGE, self.rect.bottomleft, self.rect.bottomright)
         when = self.text.render(_clock(snapshot.time), 15, FG, bold=True)
         surface.blit(when, (12, self.rect.centery - when.get_height() // 2 - 1))
-        status = label or ("ended" if snapshot.ended else "paused" if snapshot.paused else "")
+        status = label or (
+            "ended"
+            if snapshot.ended
+            else "paused"
+            if snapshot.paused
+            else "waiting for decisions: the clock slows"
+            if snapshot.behind
+            else ""
+        )
         if status:
             tag = self.text.render(status, 12, ACCENT)
             surface.blit(tag, (20 + when.get_width(), self.rect.centery - tag.get_height() // 2))
@@ -154,6 +162,7 @@ class TopBar:
         parts = [
             f"{thinking} thinking" if thinking else "",
             f"{in_flight} in flight" if in_flight else "",
+            f"decisions {snapshot.lag_minutes:.0f} min behind" if snapshot.lag_minutes >= 1 else "",
             f"{a.requests:,} requests",
             f"{_short(a.tokens)} tokens",
             f"${a.cost:.2f}",
