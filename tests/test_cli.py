@@ -52,6 +52,7 @@ def test_a_headless_run_saves_its_ticks(tmp_path, capsys) -> None:
     assert code == 0, captured.err
     assert "Ran 3 agents from 2023-02-13 05:00 to 2023-02-13 18:00 (4680 ticks)" in captured.out
     assert "Requests by purpose: act" in captured.out and f"Saved to {save}" in captured.out
+    assert "Answers valid but degenerate, repaired or replaced: 0; sane so far" in captured.out
     requests = int(captured.out.split("Model: ")[1].split(" requests")[0])
     assert "4680/4680" in captured.err  # the progress bar reached the end
     copy, original = (save / "scenario.toml").read_text(), (SCENARIOS / "the_ville_3.toml")

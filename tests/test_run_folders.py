@@ -316,6 +316,34 @@ def test_reading_a_run_changes_nothing_in_its_folder(ran, tmp_path, capsys) -> N
     capsys.readouterr()
 
 
+def test_a_reader_looks_again_when_the_writer_closes_as_it_copies(tmp_path, monkeypatch) -> None:
+    """A writer that closes between the reader's look and its copy takes its log with it
+    (the log is in the database then): the reader looks again instead of failing."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    writer = sqlite3.connect(folder / "run.sqlite", isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    writer.execute("INSERT INTO meta VALUES ('committed', '41')")
+    (folder / "run.sqlite-shm").unlink()  # as a log copied apart from its index
+    copyfile = shutil.copyfile
+    closed = []
+
+    def closing_copy(src, dst, **kw):
+        if str(src).endswith("-wal") and not closed:
+            writer.close()  # checkpoints and removes the log
+            closed.append(True)
+        return copyfile(src, dst, **kw)
+
+    monkeypatch.setattr(shutil, "copyfile", closing_copy)
+    db = RunFolder(folder).reader()
+    try:
+        assert closed and db.execute("SELECT value FROM meta").fetchone() == ("41",)
+    finally:
+        db.close()
+    assert sorted(p.name for p in folder.iterdir()) == ["run.sqlite"]
+
+
 # -- lengths ---------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ import signal
 import sqlite3
 import sys
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -575,6 +575,20 @@ def summary(
         f"Paths: {sim.paths.searches} searches, {sim.paths.hits} from the cache; "
         f"perceived {sum(a.mind.observations for a in sim.agents)} new events",
     ]
+    checked, failed, degenerate = Counter(), Counter(), Counter()
+    for agent in sim.agents:
+        checked.update(agent.mind.sanity.checked)
+        failed.update(agent.mind.sanity.failed)
+        degenerate.update(agent.mind.sanity.degenerate)
+    if checked:  # "0 fallbacks" must not hide answers that were valid JSON and nonsense
+        kinds = ", ".join(f"{p} {n}" for p, n in sorted(degenerate.items()))
+        shares = ", ".join(
+            f"{what}s {100 * (1 - failed[what] / n):.0f}%" for what, n in sorted(checked.items())
+        )
+        lines.append(
+            f"Answers valid but degenerate, repaired or replaced: {degenerate.total()}"
+            f"{f' ({kinds})' if kinds else ''}; sane so far in the run: {shares}"
+        )
     if sim.think_failures or sim.unreachable:
         lines.append(
             f"Problems: {sim.think_failures} failed decisions, "

@@ -244,16 +244,24 @@ class RunFolder:
         no -wal and -shm files behind. One whose writer is at work, or was killed, has both
         files, and a read-only reader reads through them. A log without its -shm (copied
         apart, or left by a reader) would make SQLite create one: that file is read from a
-        private copy instead."""
-        wal = self._beside("-wal")
+        private copy instead. A writer starting or closing makes and removes its files
+        between our looks, so a file gone when copied means: look again."""
         uri = quote(str(self.database))
-        if not wal.exists():
-            flags = "mode=ro&immutable=1"
-        elif self._beside("-shm").exists():
-            flags = "mode=ro"
-        else:
-            return _private_copy(self.database, wal, check_same_thread)
-        return sqlite3.connect(f"file:{uri}?{flags}", uri=True, check_same_thread=check_same_thread)
+        for _ in range(10):
+            wal = self._beside("-wal")
+            if not wal.exists():
+                flags = "mode=ro&immutable=1"
+            elif self._beside("-shm").exists():
+                flags = "mode=ro"
+            else:
+                try:
+                    return _private_copy(self.database, wal, check_same_thread)
+                except FileNotFoundError:
+                    continue
+            return sqlite3.connect(
+                f"file:{uri}?{flags}", uri=True, check_same_thread=check_same_thread
+            )
+        raise sqlite3.OperationalError(f"{self.database}: its writer keeps changing it; try again")
 
     def _beside(self, suffix: str) -> Path:
         return self.database.with_name(self.database.name + suffix)
@@ -297,8 +305,12 @@ class _Copied(sqlite3.Connection):
 def _private_copy(database: Path, wal: Path, check_same_thread: bool) -> sqlite3.Connection:
     scratch = tempfile.mkdtemp(prefix="town-run-")
     copy = Path(scratch) / database.name
-    shutil.copyfile(database, copy)
-    shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+    try:
+        shutil.copyfile(database, copy)
+        shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+    except FileNotFoundError:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
     db = sqlite3.connect(copy, factory=_Copied, check_same_thread=check_same_thread)
     db.scratch = scratch
     return db
