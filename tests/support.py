@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from pathlib import Path
+from typing import Any
 
 from memory import Embedder, HashingEmbedder
-from town.llm import LanguageModel, ScriptedModel
+from town.llm import LanguageModel, Request, ScriptedModel
 from town.mind import scripted_rules
 from town.scenario import Scenario, check_places
 from town.sim import Simulation
@@ -15,6 +17,27 @@ from town.world import Town
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "assets" / "scenarios"
 MAP = ROOT / "assets" / "maps" / "the_ville.tmx"
+
+
+class _Sure(random.Random):
+    def random(self) -> float:
+        return 0.0
+
+
+def talkative_rules(*names: str) -> dict[str, Any]:
+    """The scripted rules, but an agent (of `names`, or any) that sees another always starts
+    a conversation (with the scripted opening): for tests that need conversations whatever
+    the seed and the prompts' wording, which the scripted model's chances hang on."""
+    rules = scripted_rules()
+    react = rules["react"]
+
+    def talkative(request: Request, rng: random.Random) -> Any:
+        chosen = not names or request.agent in names
+        if chosen and request.facts.get("other") and request.facts["kind"] != "world":
+            return react(request, _Sure())
+        return react(request, rng)
+
+    return {**rules, "react": talkative}
 
 
 def simulate(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.support import at, simulate
+from tests.support import at, simulate, talkative_rules
 from town.cli import main
 from town.llm import ScriptedModel
 from town.mind import scripted_rules
@@ -19,9 +19,9 @@ from town.record import Recorder, RunError, RunFolder, open_run
 from town.record.export import MODEL_CALL_COLUMNS, RunData, export, one_line
 
 
-def saved_run(tmp_path: Path, town, scenario, until) -> tuple[RunFolder, object]:
+def saved_run(tmp_path: Path, town, scenario, until, model=None) -> tuple[RunFolder, object]:
     folder = RunFolder.create(tmp_path / "run", scenario.source, scenario.map_path)
-    sim = simulate(scenario, town)
+    sim = simulate(scenario, town, model=model)
     sim.observers.append(Recorder(folder, sim, {"seed": sim.seed, "backend": "scripted"}))
     sim.run(until=until)
     sim.close()
@@ -91,7 +91,8 @@ def test_model_calls_have_one_row_per_call_and_no_schema(tmp_path, town, ville3)
 
 
 def test_relationships_at_every_checkpoint(tmp_path, town, ville3) -> None:
-    folder, sim = saved_run(tmp_path, town, ville3, at(13, 13))
+    talkative = ScriptedModel(talkative_rules(), seed=ville3.town.seed)
+    folder, sim = saved_run(tmp_path, town, ville3, at(13, 13), talkative)
     views = RunData(folder).relationships()
     assert list(views.columns) == ["tick", "time", "agent", "person", "summary"]
     db = sqlite3.connect(folder.database)

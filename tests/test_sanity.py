@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from memory import MemoryKind
-from tests.support import SCENARIOS, at, simulate
+from tests.support import SCENARIOS, at, simulate, talkative_rules
 from town.llm import ScriptedModel
 from town.llm.base import Request
-from town.mind import sanity, scripted_rules
+from town.mind import sanity
 from town.mind.sanity import Context, minute_of
 from town.record import Recorder, RunFolder
 from town.record.export import RunData
@@ -280,16 +280,16 @@ def test_what_the_checks_found_is_plain_data_a_checkpoint_keeps() -> None:
 class BadModel(ScriptedModel):
     """The scripted model, but for the answers a user saw on the small local model: Isabella's
     plan and first task, Klaus's tasks, and a line in every conversation that says the last
-    one again (asked again, with a note, it answers as the scripted model does)."""
+    one again (asked again, with a note, it answers as the scripted model does); and it talks
+    to whoever it meets, so that the day has conversations whatever the seed."""
 
     def __init__(self, seed: int) -> None:
-        rules = scripted_rules()
+        rules = talkative_rules()
         plan, act, converse = rules["plan"], rules["act"], rules["converse"]
 
         def bad_plan(request: Request, rng: random.Random) -> Any:
-            if request.agent == ISABELLA.name and request.schema.__name__ == "DayPlanAnswer":
+            if request.agent == ISABELLA.name and request.schema.__name__.endswith("DayPlanAnswer"):
                 return {
-                    "yesterday": "nothing yet",
                     "summary": ISABELLA.summary()[:300],  # her persona, pasted back
                     "schedule": [{"start": s, "activity": a} for s, a in BAD_PLAN],
                 }
@@ -364,7 +364,7 @@ def test_what_the_agents_did_after_the_bad_answers(bad_run) -> None:
     assert not actions.text.str.contains(":").any()  # no address pasted
     assert not actions.text.str.contains("party").any()  # not on Monday
     isabella = actions[actions.agent == ISABELLA.name]
-    assert isabella.text.iloc[1] == "get up and get ready for the day"  # after sleeping
+    assert isabella.text.iloc[1] == "getting up and getting ready for the day"  # after sleeping
     objects = ticks[(ticks.kind == "object") & ticks.text.notna()].text
     assert objects.str.startswith(("in use: ", "being slept in", "idle")).all()
     lines = data.conversations()
@@ -400,10 +400,10 @@ def test_the_sanity_measure_of_the_bad_run_lists_them(bad_run, tmp_path) -> None
 
 
 class Asked(ScriptedModel):
-    """The scripted model, keeping what it was asked."""
+    """The scripted model, keeping what it was asked; Maria talks to whoever she meets."""
 
     def __init__(self, seed: int) -> None:
-        super().__init__(scripted_rules(), seed=seed)
+        super().__init__(talkative_rules("Maria Lopez"), seed=seed)
         self.requests: list[Request] = []
 
     async def complete(self, request: Request) -> Any:

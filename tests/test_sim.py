@@ -213,7 +213,7 @@ def test_a_whisper_in_the_night_shapes_the_mornings_plan(town, ville3) -> None:
     sim.llm.recorder.observer = lambda call: asked.append(call.messages[-1]["content"])
     sim.whisper("Klaus Mueller", "Klaus wants to visit the fountain in Johnson Park today.")
     sim.run(until=at(13, 9))  # he wakes at 07:00 and plans his day
-    plans = [text for text in asked if "plan" in text and "Klaus" in text and "Today is" in text]
+    plans = [t for t in asked if "plan" in t.lower() and "Klaus" in t and "Today is" in t]
     assert plans and "fountain" in plans[0]
     # Taken into the plan made on waking, not kept to re-plan it again a moment later.
     assert not any("Rewrite the rest" in text and "fountain" in text for text in asked)

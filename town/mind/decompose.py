@@ -13,6 +13,7 @@ from town.llm.base import LanguageModel
 from town.mind import sanity
 from town.mind.plan import Block, DayPlan, minutes_since
 from town.mind.prompts.schemas import MAX_TASKS, TaskBase, task_list
+from town.mind.wording import progressive
 from town.world import places
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ async def decompose(
         max_minutes=config.task_minutes_max,
     )
     tasks = _sane(mind, situation, plan, block, answer.tasks)
-    actions = _timed(tasks, situation.tick, until, town.resolve)
+    actions = _timed(tasks, situation.tick, until, town.resolve, mind.persona.name)
     steps = "; ".join(f"{a.description} ({clock.at(a.start):%H:%M})" for a in actions)
     mind.memory.note(
         f"{mind.persona.name} plans to: {steps}", MemoryKind.PLAN, 3, expires=block_end
@@ -86,10 +87,11 @@ def _sane(
 
 
 def _timed(
-    tasks: list[TaskBase], start: int, until: int, resolve: Callable[[str], str]
+    tasks: list[TaskBase], start: int, until: int, resolve: Callable[[str], str], name: str
 ) -> list[Action]:
-    """The tasks laid end to end from `start`, their lengths scaled to fill until `until`. The
-    object used is "in use: " what is done with it (a model's own states were garbage)."""
+    """The tasks laid end to end from `start`, their lengths scaled to fill until `until`,
+    each described as what the agent "is" doing (wording.progressive). The object used is
+    "in use: " what is done with it (a model's own states were garbage)."""
     minutes = [min(max(t.minutes, 1), 90) for t in tasks]  # models miscount
     total = sum(minutes)
     span = until - start
@@ -99,7 +101,7 @@ def _timed(
         end = start + round(span * used / total)
         if end <= at:
             continue
-        description = task.description.strip()
+        description = progressive(task.description, name)
         actions.append(
             Action(
                 description=description,

@@ -17,7 +17,12 @@ from town.agents.persona import Persona
 from town.llm.base import LanguageModel
 from town.mind import sanity
 from town.mind.memories import bullet_list, bullets
-from town.mind.prompts.schemas import DayPlanAnswer, ReplanAnswer, ScheduleEntry
+from town.mind.prompts.schemas import (
+    DayPlanAnswer,
+    FirstDayPlanAnswer,
+    ReplanAnswer,
+    ScheduleEntry,
+)
 from town.mind.sanity import clock, waking_span
 
 __all__ = ["Block", "DayPlan", "clock", "minutes_since", "plan_day", "replan", "waking_span"]
@@ -83,14 +88,20 @@ def minutes_since(day: dt.date, moment: dt.datetime) -> int:
     return int((moment - dt.datetime.combine(day, dt.time())).total_seconds() // 60)
 
 
-def fallback_plan(persona: Persona) -> DayPlanAnswer:
+LOOK_BACK = (
+    'First, in one sentence, what happened yesterday that still matters (or "nothing yet").\n'
+    "Then plan"
+)
+
+
+def fallback_plan(persona: Persona, first: bool = False) -> DayPlanAnswer | FirstDayPlanAnswer:
     """What an agent does when no model can plan its day: its routine."""
     routine = sanity.routine(persona)
-    return DayPlanAnswer(
-        yesterday="nothing yet",
-        summary=f"{persona.first_name} has an ordinary day.",
-        schedule=[ScheduleEntry(start=clock(a), activity=act) for a, _, act in routine.blocks],
-    )
+    summary = f"{persona.first_name} has an ordinary day."
+    schedule = [ScheduleEntry(start=clock(a), activity=act) for a, _, act in routine.blocks]
+    if first:
+        return FirstDayPlanAnswer(summary=summary, schedule=schedule)
+    return DayPlanAnswer(yesterday="nothing yet", summary=summary, schedule=schedule)
 
 
 async def plan_day(
@@ -115,13 +126,16 @@ async def plan_day(
     recalled += [r for r in reflections if r not in recalled]
     promises = mind.promises_for(day)
     memories = [m.text for m in recalled] + list(reasons or ())
-    answer = await mind.ask(
+    first = mind.plan is None  # no day of this run before it to look back on
+    schema = FirstDayPlanAnswer if first else DayPlanAnswer
+    answer: DayPlanAnswer | FirstDayPlanAnswer = await mind.ask(
         model,
         situation,
         "plan",
-        DayPlanAnswer,
+        schema,
         template="plan_day",
         facts={
+            "look_back": not first,
             "wake": f"{p.wake:%H:%M}",
             "sleep": f"{p.sleep:%H:%M}",
             "occupation": p.occupation,
@@ -132,8 +146,9 @@ async def plan_day(
             "memories": memories,
             "commitments": promises,
         },
-        fallback=lambda: fallback_plan(p),
+        fallback=lambda: fallback_plan(p, first),
         max_tokens=700,
+        ask="Plan" if first else LOOK_BACK,
         date=f"{day:%A %B %d, %Y}",
         wake=f"{p.wake:%H:%M}",
         sleep=f"{p.sleep:%H:%M}",
@@ -147,7 +162,8 @@ async def plan_day(
     spans, items = sanity.repair_schedule(sanity.routine(p), schedule, wake, sleep, ctx)
     for start, activity in promises:
         spans = _inserted(spans, sanity.minute_of(start, wake), activity)
-    summary, yesterday = answer.summary.strip(), answer.yesterday.strip()
+    summary = answer.summary.strip()
+    yesterday = answer.yesterday.strip() if isinstance(answer, DayPlanAnswer) else ""
     pasted = [sanity.pasted(text, ctx) for text in (summary, yesterday)]
     mind.sanity.record(
         situation.tick,
@@ -155,7 +171,7 @@ async def plan_day(
         [
             *(("block", text, kinds) for text, kinds in items),
             ("summary", summary, ["persona"] if pasted[0] else []),
-            ("summary", yesterday, ["persona"] if pasted[1] else []),
+            *([("summary", yesterday, ["persona"] if pasted[1] else [])] if yesterday else []),
         ],
     )
     summary = f"{p.first_name} has an ordinary day." if pasted[0] else summary

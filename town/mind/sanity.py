@@ -137,7 +137,8 @@ class Routine:
     wake: int
     sleep: int
     blocks: tuple[Span, ...]  # from waking to bedtime, end to end
-    meals: tuple[Meal, ...]
+    meals: tuple[Meal, ...]  # those the waking day has room for
+    windows: dict[str, tuple[int, int]]  # when each meal may be had, in any day
     work: tuple[int, int] | None  # working hours, for those with a workplace
     workplace: tuple[str, ...]  # lower-case names that say "at work": its sector, its room
 
@@ -187,6 +188,8 @@ def _routine(wake_at: dt.time, sleep_at: dt.time, workplace: str | None, lifesty
         Meal("lunch", lunch, lunch + 60, (11 * 60, max(15 * 60, lunch + 60))),
         Meal("dinner", dinner, dinner + 60, (17 * 60, 22 * 60)),
     ]
+    # A day too short for a meal still has no lunch at eight in the morning.
+    windows = {m.name: m.window for m in meals}
     meals = [m for m in meals if wake + 30 <= m.start and m.end <= sleep]
     for meal in meals:  # lunch where one is at midday; the others at home
         put(meal.start, meal.end, f"have {meal.name}" + (" at home" * (meal.name != "lunch")))
@@ -197,7 +200,7 @@ def _routine(wake_at: dt.time, sleep_at: dt.time, workplace: str | None, lifesty
             blocks[-1] = (blocks[-1][0], m + 1, activity)
         else:
             blocks.append((m, m + 1, activity))
-    return Routine(wake, sleep, tuple(blocks), tuple(meals), work, names)
+    return Routine(wake, sleep, tuple(blocks), tuple(meals), windows, work, names)
 
 
 def _free(minute: int) -> str:
@@ -395,7 +398,7 @@ def block_problems(
     `end` (bedtime)."""
     text = activity.lower()
     meals = {MEALS[w.lower()] for w in MEAL.findall(text)}
-    windows = {m.name: m.window for m in routine.meals}
+    windows = routine.windows
     named = [s for s in ctx.places if s.lower() in text]
     checks = (
         ("bed_early", bool(BED.match(activity)) and start < end - BED_GRACE),

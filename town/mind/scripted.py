@@ -184,11 +184,10 @@ def _plan_day(facts: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     entries.append((t, "relax at home with a book"))
     schedule = [{"start": _clock(m), "activity": a} for m, a in entries if wake <= m < sleep - 15]
     chats = [m for m in facts["memories"] if m.startswith("Conversation with")]
-    return {
-        "yesterday": chats[0][:300] if chats else "nothing yet",
-        "summary": f"{facts['first_name']} goes about an ordinary day.",
-        "schedule": schedule,
-    }
+    plan = {"summary": f"{facts['first_name']} goes about an ordinary day.", "schedule": schedule}
+    if facts.get("look_back", True):  # not asked on the run's first day
+        plan = {"yesterday": chats[0][:300] if chats else "nothing yet", **plan}
+    return plan
 
 
 def _replan(facts: dict[str, Any]) -> dict[str, Any]:

@@ -32,6 +32,14 @@ class DayPlanAnswer(Answer):
     schedule: list[ScheduleEntry] = Field(min_length=1, max_length=24)
 
 
+class FirstDayPlanAnswer(Answer):
+    """The first plan of a run: there is no yesterday to look back on, and a small model
+    asked for one pastes the prompt back ("Isabella woke up at 08:00 and ...")."""
+
+    summary: str = Field(max_length=300)
+    schedule: list[ScheduleEntry] = Field(min_length=1, max_length=24)
+
+
 class ReplanAnswer(Answer):
     schedule: list[ScheduleEntry] = Field(min_length=1, max_length=16)
 
