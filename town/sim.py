@@ -170,9 +170,7 @@ class Simulation:
         self.thinking: frozenset[str] = frozenset()  # agents waiting on their minds right now
         self.lag = self.clock.ticks(dt.timedelta(minutes=self.config.thinking_minutes))
         self.wait = wait
-        self.max_lag = self.clock.ticks(
-            dt.timedelta(minutes=self.config.decision_lag_max_minutes)
-        )
+        self.max_lag = self.clock.ticks(dt.timedelta(minutes=self.config.decision_lag_max_minutes))
         self.thoughts: dict[str, Thought] = {}  # decisions on their way (lag above 0, no wait)
         # A recorded run's landings (world not waiting): who landed at each tick up to
         # `recorded_until`; a re-enactment lands those and only those.
