@@ -1,6 +1,7 @@
 """Runs llama-cpp-python's server (`python -m llama_cpp.server ARGS`) in this process, and ends
 it as soon as the process that started it is gone, however that one ended: a SIGKILL leaves the
 parent no chance to stop its server (or remove its log), so the server watches for itself.
+Greedy grammar-constrained sampling checks the model's own choice first (town.llm.fast_grammar).
 
     python -m town.llm.llama_child PARENT_PID LOG_FILE [llama_cpp.server arguments]
 """
@@ -13,6 +14,9 @@ import runpy
 import sys
 import threading
 import time
+
+# "0" leaves llama-cpp-python's own grammar sampling (for measuring what check-first gains).
+CHECK_FIRST_ENV = "TOWN_LLM_CHECK_FIRST"
 
 
 def _orphaned(log: str) -> None:
@@ -34,6 +38,10 @@ def main() -> None:
     watch = threading.Thread(target=_watch, args=(parent, log), daemon=True, name="parent-watch")
     watch.start()
     sys.argv = ["llama_cpp.server", *sys.argv[3:]]
+    if os.environ.get(CHECK_FIRST_ENV, "1") != "0":
+        from town.llm import fast_grammar
+
+        fast_grammar.install()
     runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 
 

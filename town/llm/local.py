@@ -59,6 +59,8 @@ class LocalServer:
         threads: int | None = None,
         batch_threads: int | None = None,
         context: int = 4096,
+        cache_bytes: int = 512 << 20,
+        verbose: bool = False,
         start_timeout: float = 120.0,
         grace: float = 5.0,
     ) -> None:
@@ -67,6 +69,11 @@ class LocalServer:
         self.threads = threads or default_threads()  # generating
         self.batch_threads = batch_threads or self.threads  # reading prompts
         self.context = context  # tokens; a plan prompt and its answer need about 1,000
+        # The model's state after each request (about 12 KB a token), so that an agent's next
+        # request reads only what follows its own unchanging text, whoever asked in between;
+        # 512 MiB holds some seventy 600-token states. 0: only the last request's is kept.
+        self.cache_bytes = cache_bytes
+        self.verbose = verbose  # the server's timings in its log (benchmarks read them)
         self.start_timeout = start_timeout
         self.grace = grace  # seconds between SIGTERM and SIGKILL when stopping
         self.port: int | None = None
@@ -130,8 +137,11 @@ class LocalServer:
             "--n_threads", str(self.threads), "--n_threads_batch", str(self.batch_threads),
             # Logits for the last token only: all of them cost gigabytes at this context size.
             "--logits_all", "False",
-            "--use_mlock", "False", "--verbose", "False",
+            "--use_mlock", "False", "--verbose", str(self.verbose),
         ]  # fmt: skip
+        if self.cache_bytes:
+            command += ["--cache", "True", "--cache_type", "ram"]
+            command += ["--cache_size", str(self.cache_bytes)]
         with os.fdopen(handle, "wb") as stderr:
             self.process = subprocess.Popen(
                 command,
