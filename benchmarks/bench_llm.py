@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -31,15 +33,18 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from benchmarks.harness import percentile, publish, summary_ms, table
 from town.llm import Counters, Reply, Request, compose, messages
+from town.llm.llama_child import CHECK_FIRST_ENV
 from town.llm.local import LocalServer, default_threads
 from town.llm.models import QWEN, model_file
-from town.llm.openai_backend import Endpoint, OpenAIBackend
+from town.llm.openai_backend import GRAMMAR, Endpoint, OpenAIBackend
 from town.llm.select import BackendSpec, open_model
 from town.llm.stub_server import StubServer
 from town.world import load_town, places
 
 ROOT = Path(__file__).resolve().parents[1]
 MAP = ROOT / "assets" / "maps" / "the_ville.tmx"
+MORNING = ROOT / "assets" / "scenarios" / "the_ville_3.toml"
+TOWN_REQUESTS = 30  # the first requests of the_ville_3's morning, in the order they were asked
 SAMPLES = 4  # per request kind and model
 OVERHEAD_SAMPLES = 400
 CONTENTION_LIMIT = 60.0  # seconds: past this, a request is given up
@@ -260,6 +265,92 @@ def _span(speeds: list[float | None]) -> str:
     return " - ".join(shown[i] for i in order)
 
 
+class Asked:
+    """The scripted model, keeping each request it is asked."""
+
+    def __init__(self, seed: int) -> None:
+        from town.llm import ScriptedModel
+        from town.mind import scripted_rules
+
+        self.model = ScriptedModel(scripted_rules(), seed=seed)
+        self.requests: list[Request] = []
+
+    async def complete(self, request: Request) -> Reply:
+        self.requests.append(request)
+        return await self.model.complete(request)
+
+
+def morning_requests() -> list[Request]:
+    """The town's own requests, as its mind builds them: the_ville_3 from 05:00 on the
+    scripted model (its answers decide what is asked next), the first TOWN_REQUESTS."""
+    from memory import HashingEmbedder
+    from town.scenario import load_scenario
+    from town.sim import Simulation
+
+    scenario = load_scenario(MORNING)
+    asked = Asked(scenario.town.seed)
+    sim = Simulation(scenario, load_town(scenario.map_path), asked, embedder=HashingEmbedder())
+    while len(asked.requests) < TOWN_REQUESTS and sim.now < scenario.end:
+        sim.step()
+    sim.close()
+    return asked.requests[:TOWN_REQUESTS]
+
+
+TOWN_HEADERS = [
+    "server", "request", "n", "median s", "min - max s", "prompt tokens", "tokens read",
+    "completion tokens",
+]  # fmt: skip
+SETUPS = {  # label: (state cache bytes, check the model's choice first)
+    "before: no state cache, every token through the grammar": (0, False),
+    "now: state cache, the model's choice checked first": (512 << 20, True),
+}
+
+
+async def _send(backend: OpenAIBackend, asked: list[Request]) -> list[tuple[float, Reply]]:
+    await backend.complete(Request(messages("Say hi.", "Hi!"), max_tokens=4))  # loads weights
+    done = [await timed(backend, r) for r in asked]
+    await backend.aclose()
+    return done
+
+
+def town_rows(asked: list[Request]) -> tuple[list[list[object]], dict[str, float]]:
+    """Each setup's seconds per request, by purpose, for the same requests in the same order,
+    on a fresh server; the tokens it read of each prompt come from the server's own log."""
+    rows: list[list[object]] = []
+    totals: dict[str, float] = {}
+    path = model_file(QWEN)
+    for label, (cache, check_first) in SETUPS.items():
+        os.environ[CHECK_FIRST_ENV] = "1" if check_first else "0"
+        try:
+            server = LocalServer(path, alias=QWEN.alias, cache_bytes=cache, verbose=True)
+            with server:
+                backend = OpenAIBackend([Endpoint(server.base_url)], QWEN.alias, structured=GRAMMAR)
+
+                done = asyncio.run(_send(backend, asked))
+                log = server.log.read_text() if server.log else ""
+        finally:
+            os.environ.pop(CHECK_FIRST_ENV, None)
+        read = [int(n) for n in re.findall(r"prompt eval time =.*?/\s*(\d+) tokens", log)][1:]
+        read += [0] * (len(done) - len(read))  # a prompt read whole from the cache logs none
+        totals[label] = sum(s for s, _ in done)
+        for purpose in sorted({r.purpose for r in asked}):
+            picked = [i for i, r in enumerate(asked) if r.purpose == purpose]
+            seconds = [done[i][0] for i in picked]
+            rows.append(
+                [
+                    label.split(":")[0],
+                    purpose,
+                    len(picked),
+                    f"{statistics.median(seconds):.2f}",
+                    f"{min(seconds):.2f} - {max(seconds):.2f}",
+                    f"{statistics.fmean(done[i][1].prompt_tokens for i in picked):.0f}",
+                    f"{statistics.fmean(read[i] for i in picked):.0f}",
+                    f"{statistics.fmean(done[i][1].completion_tokens for i in picked):.0f}",
+                ]
+            )
+    return rows, totals
+
+
 class Instant:
     """A model that answers at once, for the wrappers' own cost."""
 
@@ -320,6 +411,9 @@ def ms(samples: list[float], q: float) -> str:
 
 def main() -> None:
     began = time.perf_counter()
+    asked = morning_requests()
+    town_table, totals = town_rows(asked)
+    before, now = totals.values()
     options = place_options()
     rows, qwen_note = local_rows("local", "Qwen2.5-Coder-0.5B", options)
     more, smol_note = local_rows("local:smollm2", "SmolLM2-135M", options)
@@ -337,6 +431,25 @@ def main() -> None:
     wrappers = percentile(in_process["full stack"], 50) - percentile(in_process["bare model"], 50)
     body = "\n".join(
         [
+            "### The town's own requests, before and after the server's two changes",
+            "",
+            f"The first {len(asked)} requests of the_ville_3's morning as the town's mind builds "
+            "them (the scripted model answering, so the same requests every time), sent in the "
+            "order they were asked, agents interleaved, one at a time, to Qwen2.5-Coder-0.5B on "
+            f"a fresh embedded server ({default_threads()} thread; grammar from the schema; "
+            "temperature 0), once per setup in one run. *before*: the server as it was, "
+            "reusing only the previous request's prefix and checking every token of the "
+            "vocabulary against the grammar at each step; *now*: it keeps each request's state "
+            "(so an agent's next request reads only what follows its own unchanging text, "
+            "whoever asked in between) and checks the token the model chose first, as "
+            "llama.cpp's own server does (the same tokens). *tokens read*: what the server "
+            "evaluated of the prompt, from its log.",
+            "",
+            table(TOWN_HEADERS, town_table),
+            "",
+            f"All {len(asked)} requests: {before:.0f} s before, {now:.0f} s now "
+            f"({before / now:.2f}x).",
+            "",
             "### Seconds per typical agent request on the bundled local models",
             "",
             f"Each model on its own embedded llama.cpp server ({threads} thread"

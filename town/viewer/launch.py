@@ -17,7 +17,7 @@ from pathlib import Path
 import pygame
 
 from town.sim import Simulation
-from town.viewer.app import DEFAULT_SPEED, Viewer, speed_of
+from town.viewer.app import DEFAULT_SPEED, FPS, Viewer, speed_of
 from town.viewer.errors import ViewerError
 from town.viewer.replay import Recording, ReplayPlayer
 from town.viewer.runner import SimRunner
@@ -34,7 +34,7 @@ def run_live(
     sim: Simulation,
     *,
     title: str,
-    fps: int = 60,
+    fps: int = FPS,
     size: tuple[int, int] = (1280, 800),
     speed: str = DEFAULT_SPEED,
     paused: bool = False,
@@ -91,7 +91,7 @@ def run_replay(
     folder: Path,
     *,
     title: str | None = None,
-    fps: int = 60,
+    fps: int = FPS,
     size: tuple[int, int] = (1280, 800),
     speed: str = DEFAULT_SPEED,
     paused: bool = False,
