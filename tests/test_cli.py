@@ -214,6 +214,18 @@ def test_without_a_display_a_run_goes_headless_and_says_so(tmp_path, capsys, mon
     assert f"go on with: town resume {save}" in err and "720/720" in err
 
 
+def test_without_a_display_a_replay_prints_the_timeline(tmp_path, capsys, monkeypatch):
+    save = tmp_path / "run"
+    no_display(monkeypatch)
+    assert main(["run", THREE, "--llm", "scripted", "--hours", "2", "--save", str(save)]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("town.viewer.run_replay", lambda *a, **k: pytest.fail("a window"))
+    assert main(["replay", str(save)]) == 0
+    out, err = capsys.readouterr()
+    assert "No display: the run's timeline as text" in err
+    assert out.splitlines()[0].startswith("2023-02-13 ")
+
+
 @pytest.mark.parametrize("name, value", [("DISPLAY", ":0"), ("SDL_VIDEODRIVER", "dummy")])
 def test_a_display_or_a_chosen_video_driver_opens_the_window(capsys, monkeypatch, name, value):
     no_display(monkeypatch)

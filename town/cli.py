@@ -450,6 +450,9 @@ def _check_agent(sim: Simulation, name: str) -> None:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     folder = RunFolder.open(args.save)
+    choose_headless(args)
+    if args.no_display:  # an invisible window would play to no one
+        print("No display: the run's timeline as text (set DISPLAY to watch it).", file=sys.stderr)
     if not args.headless:
         from town.viewer import run_replay  # pygame only when a window is wanted
 
