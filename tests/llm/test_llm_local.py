@@ -199,8 +199,10 @@ def test_the_server_ends_with_the_process_that_started_it(smollm2, how) -> None:
         server, log = int(started[0]), Path(started[1])
         assert alive(server) and log.is_file()
         parent.send_signal(how)  # Ctrl-C, a polite kill, a brutal one
-        parent.wait(timeout=30)
-        assert eventually(lambda: not alive(server), within=10)
+        # Bounds for a hang, not for speed: on a machine busy with two test runs, a killed
+        # parent took over 30 s to be gone.
+        parent.wait(timeout=300)
+        assert eventually(lambda: not alive(server), within=120)
         assert not log.exists()  # removed by whichever of the two outlived the other
     finally:
         parent.kill()

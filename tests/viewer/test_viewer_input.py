@@ -33,7 +33,7 @@ def running(talking: Simulation) -> Iterator[tuple[SimRunner, Viewer]]:
     viewer = viewer_on(runner)
     runner.start()
     yield runner, viewer
-    assert runner.stop(timeout=10)
+    assert runner.stop(timeout=120)
 
 
 def on_screen(viewer: Viewer) -> str:
@@ -88,7 +88,7 @@ def test_space_pauses_and_resumes(running: tuple[SimRunner, Viewer]) -> None:
     # And stays there: a command runs between ticks, and the thread goes round its loop
     # between two commands asked one after the other, where a running one would tick.
     for _ in range(2):
-        assert runner.call(lambda sim: sim.tick).result(timeout=20) == stopped_at
+        assert runner.call(lambda sim: sim.tick).result(timeout=120) == stopped_at
 
 
 @pytest.mark.parametrize("key, preset", [(pygame.K_1, 0), (pygame.K_3, 2), (pygame.K_5, 4)])
@@ -192,7 +192,7 @@ def test_whispering_from_the_text_box(running: tuple[SimRunner, Viewer]) -> None
 
     def heard() -> bool:
         future = runner.call(lambda sim: sim.by_name[name].mind.pending.replan)
-        return "bakery" in str(future.result(timeout=10))  # one reason, or a list of them
+        return "bakery" in str(future.result(timeout=120))  # one reason, or a list of them
 
     wait_for(heard)
 
@@ -241,7 +241,7 @@ def test_a_world_event_on_a_clicked_object(running: tuple[SimRunner, Viewer]) ->
     press(viewer, pygame.K_RETURN)
 
     def burning() -> bool:
-        return runner.call(lambda sim: sim.objects[address]).result(timeout=10) == "on fire"
+        return runner.call(lambda sim: sim.objects[address]).result(timeout=120) == "on fire"
 
     wait_for(burning)
     frames_until(viewer, lambda: runner.snapshot.objects.get(address) == "on fire")
@@ -303,7 +303,7 @@ def test_the_window_opens_on_the_first_to_wake_and_follows_them(asleep: Simulati
         press(viewer, pygame.K_TAB)
         assert viewer.camera.watching is None and viewer.selected is not None
     finally:
-        assert runner.stop(timeout=10)
+        assert runner.stop(timeout=120)
 
 
 @pytest.mark.parametrize("how", ["click", "pan"])

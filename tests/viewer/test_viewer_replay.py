@@ -184,7 +184,7 @@ def test_run_replay_opens_and_closes_a_window(recorded) -> None:
     closer = threading.Thread(target=close_when_open)
     closer.start()
     run_replay(Path(path), fps=30)  # returns once the window is closed
-    closer.join(timeout=5)
+    closer.join(timeout=120)
     assert not pygame.display.get_init()
 
 

@@ -53,7 +53,7 @@ def xvfb() -> Iterator[str]:
         yield f":{number}"
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=120)
 
 
 class Operator(threading.Thread):
@@ -149,7 +149,7 @@ def test_a_real_window(xvfb: str, town: Town, ville25: Scenario, tmp_path: Path,
         prepare=record_to(run, sim),
         screenshots=shots,
     )  # returns when Ctrl+Q closes the window
-    operator.join(timeout=30)
+    operator.join(timeout=120)
     if operator.error is not None:
         raise operator.error
 
