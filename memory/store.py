@@ -112,10 +112,14 @@ def update_last_access(conn: sqlite3.Connection, updates: Iterable[tuple[int, in
         )
 
 
-def write_pending(conn: sqlite3.Connection, stream: MemoryStream) -> PendingWrites:
-    """Write what the stream has not stored yet; return it, for `stream.mark_written` once the
-    transaction has committed."""
+def write_pending(
+    conn: sqlite3.Connection, stream: MemoryStream, before: int | None = None
+) -> PendingWrites:
+    """Write what the stream has not stored yet (of its records, those made `before` a tick,
+    if given); return it, for `stream.mark_written` once the transaction has committed."""
     pending = stream.pending_writes()
+    if before is not None:
+        pending = pending.before(before)
     if pending:
         check_embedder(conn, stream.embedder)
         insert_records(conn, pending.records, pending.vectors)

@@ -77,6 +77,20 @@ class PendingWrites:
     def __bool__(self) -> bool:
         return bool(self.records or self.last_access)
 
+    def before(self, tick: int) -> PendingWrites:
+        """Only the records made before `tick` (those after are the newest, at the end)."""
+        kept = 0
+        while kept < len(self.records) and self.records[kept].created < tick:
+            kept += 1
+        dropped = len(self.records) - kept
+        return PendingWrites(
+            self.agent,
+            self.records[:kept],
+            self.vectors[:kept],
+            self.last_access,
+            self.upto - dropped,
+        )
+
 
 class MemoryStream:
     """The memories of one agent, oldest first, with retrieval by recency, importance, relevance.

@@ -95,7 +95,8 @@ def test_a_decision_far_behind_holds_the_clock_until_it_comes(tmp_path, town, vi
     _, landings = recorded(tmp_path / "run", capped, town, Unhurried(capped), at(13, 9))
     late = [tick - due for _, due, tick in landings.landed]
     assert len(late) > 10 and max(late) == 6
-    assert resimulate(RunFolder.open(tmp_path / "run")).identical
+    v = resimulate(RunFolder.open(tmp_path / "run"))
+    assert v.identical, str(v)
 
 
 @pytest.mark.slow
@@ -116,6 +117,23 @@ def test_a_run_that_does_not_wait_killed_at_any_moment_resumes_exactly(
     assert any('"landed"' in changes for _, _, changes in final)
     verdict = resimulate(RunFolder.open(tmp_path / "run"))
     assert verdict.identical, (str(verdict), kills)
+
+
+@pytest.mark.slow
+def test_a_run_that_does_not_wait_closed_at_any_moment_resumes_exactly(tmp_path, town) -> None:
+    """A window closed while decisions are on their way (a tick cut off halfway, ten seeded
+    moments): what was committed stays, and the resumed run re-simulates identically."""
+    scenario = load_scenario(thinking_scenario(tmp_path, 0))
+    end = simulate(scenario, town).clock.tick_of(at(13, 9))
+    closes = sorted(random.Random(6).sample(range(1, end), 10))
+    cuts: list[bool] = []
+    kept = run_with_kills(scenario, town, tmp_path / "run", end, closes, 6, wait=False, cuts=cuts)
+    assert sum(cuts) >= 3, cuts
+    final = ticks_of(tmp_path / "run")
+    for rows in kept:
+        assert final[: len(rows)] == rows
+    verdict = resimulate(RunFolder.open(tmp_path / "run"))
+    assert verdict.identical, (str(verdict), closes, cuts)
 
 
 class Held:
@@ -166,4 +184,5 @@ def test_the_windows_clock_goes_on_while_the_model_thinks(tmp_path, town, ville3
     finally:
         runner.stop()
     assert runner.error is None
-    assert resimulate(RunFolder.open(tmp_path / "run")).identical
+    v = resimulate(RunFolder.open(tmp_path / "run"))
+    assert v.identical, str(v)

@@ -284,12 +284,45 @@ class Unhurried:
         return await self.model.complete(request)
 
 
+def cut_off(sim: Simulation, turns: int, end: int, before=lambda: None) -> bool:
+    """Close the window after `turns` more turns of the event loop: what the simulation waits
+    on is cancelled then, as the window cancels it. Step until that came (or tick `end`):
+    whether it cut a tick off halfway (else the run closes after the tick)."""
+    loop = sim._event_loop()
+    came: list[bool] = []
+
+    def turn(left: int) -> None:
+        if left:
+            loop.call_soon(turn, left - 1)
+        else:
+            came.append(True)
+            for task in asyncio.all_tasks(loop):
+                task.cancel()
+
+    loop.call_soon(turn, turns)
+    while sim.tick < end and not came:
+        try:
+            before()  # (an interview there waits on the model too)
+            sim.step()
+        except asyncio.CancelledError:
+            return True
+    return False
+
+
 def run_with_kills(
-    scenario, town, folder: Path, end: int, kills: list[int], seed: int, wait: bool = True
+    scenario,
+    town,
+    folder: Path,
+    end: int,
+    kills: list[int],
+    seed: int,
+    wait: bool = True,
+    cuts: list[bool] | None = None,
 ) -> list[list[tuple]]:
     """Run to tick `end`, killed dead after each tick in `kills` and resumed every time; a
     whisper, a world event and an interview at 07:00, made by whichever session is live then.
-    What the run file held after each kill."""
+    What the run file held after each kill. With `cuts`, each stop is no kill but a window
+    closed as the next tick waits on the model (the run closes); True where that cut it off."""
     rng = random.Random(seed)
     sim = simulate(scenario, town, model=Unhurried(scenario), wait=wait)
     left = []
@@ -298,18 +331,30 @@ def run_with_kills(
     for stop in [*kills, end]:
         recorder = SeededCommits(run, sim, {"seed": sim.seed, "backend": "scripted"}, rng=rng)
         sim.observers.append(recorder)
-        while sim.tick < stop:
-            if sim.tick == injected_at and sim.injected == 0:
+
+        def inject(sim: Simulation = sim) -> None:
+            if sim.tick != injected_at:
+                return
+            if sim.injected == 0:
                 sim.whisper("Maria Lopez", "Maria wants to paint the park at sunset.")
+            if sim.injected == 1:
                 sim.world_event("Hobbs Cafe:cafe:customer seating", "covered in flowers", 30)
+            if sim.injected == 2:  # (asked again if the window closed as it was answered)
                 sim.interview("Klaus Mueller", "What are you working on?", remember=True)
+
+        while sim.tick < stop:
+            inject()
             sim.step()
         if stop == end:
             sim.close()
             return left
-        sim.observers.remove(recorder)
-        crash(recorder)
-        sim.close()  # its event loop and the thoughts on their way die with it
+        if cuts is not None:
+            cuts.append(cut_off(sim, rng.randrange(60), end, inject))
+            sim.close()
+        else:
+            sim.observers.remove(recorder)
+            crash(recorder)
+            sim.close()  # its event loop and the thoughts on their way die with it
         left.append(ticks_of(folder))
         run = RunFolder(folder)
         sim = reopen(run)
@@ -334,6 +379,27 @@ def test_a_run_killed_at_any_moment_resumes_to_the_same_run(tmp_path, town, thin
         assert got[part] == expected[part], (part, kills)
     verdict = resimulate(RunFolder(tmp_path / "killed"))
     assert verdict.identical, (str(verdict), kills)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("thinking", "seed"), [(0, 11), (5, 12)])
+def test_a_run_closed_as_a_tick_waits_resumes_to_the_same_run(tmp_path, town, thinking, seed):
+    """A window closed while a tick waits on the model cuts the tick off halfway: the run file
+    ends with the tick before, and the run, closed so ten times and resumed, holds what the
+    uninterrupted one does and re-simulates identically."""
+    scenario = load_scenario(thinking_scenario(tmp_path, thinking))
+    end = simulate(scenario, town).clock.tick_of(at(13, 9))
+    rng = random.Random(seed)
+    closes = sorted(rng.sample(range(1, end), 10))
+    cuts: list[bool] = []
+    run_with_kills(scenario, town, tmp_path / "whole", end, [], seed)
+    run_with_kills(scenario, town, tmp_path / "closed", end, closes, seed, cuts=cuts)
+    assert sum(cuts) >= 3, cuts  # most closes came as a tick waited
+    expected, got = contents(tmp_path / "whole"), contents(tmp_path / "closed")
+    for part in expected:
+        assert got[part] == expected[part], (part, closes, cuts)
+    verdict = resimulate(RunFolder(tmp_path / "closed"))
+    assert verdict.identical, (str(verdict), closes, cuts)
 
 
 def test_a_resumed_run_gets_from_its_cache_what_the_uninterrupted_run_did() -> None:

@@ -176,6 +176,9 @@ class Simulation:
         # `recorded_until`; a re-enactment lands those and only those.
         self.landings: dict[int, list[str]] = {}
         self.recorded_until = -1
+        # Inside a tick or an interview, or left inside one that was cut off (the window closed
+        # as it waited on the model): what it changed so far is no state to save.
+        self.midway = False
         self.next_talk = 0
         self.agents = self._make_agents()
         self.by_name = {a.name: a for a in self.agents}
@@ -271,7 +274,9 @@ class Simulation:
         """Ask an agent anything; it answers in character from what it remembers. Even an
         interview it does not remember changes the run a little (the memories it recalled
         were accessed), so it is an injection like the others."""
+        self.midway = True  # cut off as it waits on the model, it leaves nothing to save
         answer = self._interview(name, question, remember)
+        self.midway = False
         self._injected("interview", {"agent": name, "question": question, "remember": remember})
         return answer
 
@@ -398,6 +403,7 @@ class Simulation:
         self.running = False
 
     def step(self) -> TickRecord:
+        self.midway = True
         record = TickRecord(self.tick, self.now)
         while self.due and self.due[0][0] <= self.tick:
             _, kind, fields = self.due.pop(0)
@@ -444,6 +450,7 @@ class Simulation:
         for observer in self.observers:
             observer.on_tick(self, record)
         self.tick += 1
+        self.midway = False
         return record
 
     def close(self) -> None:

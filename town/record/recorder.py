@@ -110,8 +110,12 @@ class Recorder:
         try:
             if self.failed is None:
                 self.last = sim.tick - 1
-                with self._transaction(sim):
-                    self._checkpoint(sim)  # (decisions on their way are kept as they began)
+                # A tick cut off halfway leaves no checkpoint and none of what it made: the file
+                # ends with the tick before, as a killed run's would, and resumes the same way.
+                cut = sim.tick if sim.midway else None
+                with self._transaction(sim, before=cut):
+                    if cut is None:
+                        self._checkpoint(sim)  # (decisions on their way are kept as they began)
                     ended = {
                         "tick": sim.tick,
                         "time": sim.now.isoformat(sep=" "),
@@ -125,15 +129,16 @@ class Recorder:
     # -- parts of a transaction --------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self, sim: Simulation) -> Iterator[None]:
-        """One transaction: this, and everything the ticks since the last one left to keep."""
+    def _transaction(self, sim: Simulation, before: int | None = None) -> Iterator[None]:
+        """One transaction: this, and everything the ticks since the last one left to keep
+        (made before tick `before`, if given)."""
         if self.failed is not None:
             raise self.failed
         try:
             self.db.execute("BEGIN")
             try:
                 yield
-                self._store(sim)
+                self._store(sim, before)
                 self.db.execute("COMMIT")
             except BaseException:
                 if self.db.in_transaction:
@@ -157,9 +162,10 @@ class Recorder:
             raise
         self.since = time.monotonic()
 
-    def _store(self, sim: Simulation) -> None:
-        """The ticks' changes, new memories, last-access changes and model calls. The streams
-        count theirs as stored at once: if the transaction fails, the run ends with it."""
+    def _store(self, sim: Simulation, before: int | None = None) -> None:
+        """The ticks' changes, new memories, last-access changes and model calls (those made
+        before tick `before`, if given). The streams count theirs as stored at once: if the
+        transaction fails, the run ends with it."""
         self._usage(sim)
         self.db.executemany(
             "INSERT OR REPLACE INTO ticks VALUES (?, ?, ?)",
@@ -169,10 +175,11 @@ class Recorder:
         for agent in sim.agents:
             stream = agent.mind.memory.stream
             if stream.has_pending:
-                stream.mark_written(store.write_pending(self.db, stream))
+                stream.mark_written(store.write_pending(self.db, stream, before))
+        calls = [c for c in self.calls if before is None or (c["tick"] or 0) < before]
         self.db.executemany(
             "INSERT INTO model_calls (tick, agent, purpose, call) VALUES (?, ?, ?, ?)",
-            [(c["tick"], c["agent"], c["purpose"], json.dumps(c)) for c in self.calls],
+            [(c["tick"], c["agent"], c["purpose"], json.dumps(c)) for c in calls],
         )
         self.calls.clear()
         if self.last is not None:

@@ -45,7 +45,11 @@ class ObjectStates:
         return changes
 
     def get_state(self) -> dict[str, Any]:
-        return {"state": dict(self._state), "user": dict(self._user)}
+        data: dict[str, Any] = {"state": dict(self._state), "user": dict(self._user)}
+        if self._changed:  # set between ticks (a world event): the next tick's record has it
+            data["changed"] = dict(self._changed)
+        return data
 
     def set_state(self, data: dict[str, Any]) -> None:
-        self._state, self._user, self._changed = dict(data["state"]), dict(data["user"]), {}
+        self._state, self._user = dict(data["state"]), dict(data["user"])
+        self._changed = dict(data.get("changed", {}))
