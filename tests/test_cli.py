@@ -178,6 +178,16 @@ def test_the_time_left_follows_the_recent_pace() -> None:
     assert seconds_left(slow, LEFT, window=60) == pytest.approx(2 * LEFT)
 
 
+def test_no_time_left_is_guessed_from_the_first_few_decisions() -> None:
+    # A run said "about 40 h left" 32 s in, from its first two requests: under a minute of
+    # work is no pace. The night before it is not counted in the minute either.
+    night = [(t / 10, 0) for t in range(300)]
+    first = [(30.0 + t, t) for t in range(1, 40)]
+    assert seconds_left(night + first, LEFT) is None
+    more = [(30.0 + t, t) for t in range(40, 70)]
+    assert seconds_left(night + first + more, LEFT) == pytest.approx(LEFT, rel=0.05)
+
+
 def test_no_time_left_is_guessed_before_anyone_wakes() -> None:
     asleep = [(t / 10, 0) for t in range(50)]
     assert seconds_left(asleep, LEFT) is None

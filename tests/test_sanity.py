@@ -83,6 +83,29 @@ def test_a_good_plan_passes_untouched() -> None:
     ]
 
 
+def test_a_day_plan_that_stops_early_leaves_the_rest_of_the_day_as_usual() -> None:
+    # Klaus's plan on the default model: "07:00 read in the library", "08:00 work at Oak Hill
+    # College", "12:00 have lunch at Hobbs Cafe", and no more. Lunch is no eleven-hour block.
+    entries = [("07:00", "get ready"), ("07:30", "have breakfast at home")]
+    entries += [("08:00", "work at Oak Hill College"), ("12:00", "have lunch at Hobbs Cafe")]
+    spans, items = plan_of(KLAUS, entries)
+    assert failed(items) == {}
+    assert activity_at(spans, "12:30", wake=7 * 60) == "have lunch at Hobbs Cafe"
+    rest = [span for span in spans if span[0] >= 13 * 60]
+    assert rest == [b for b in sanity.routine(KLAUS).blocks if b[0] >= 13 * 60]
+
+
+@pytest.mark.parametrize("persona", [ISABELLA, MARIA, KLAUS], ids=lambda p: p.first_name)
+def test_the_routine_given_back_as_a_plan_passes(persona: Any) -> None:
+    """A small model often copies the usual day: that is a sensible day (the cafe owner's
+    afternoon at work, 13:00-20:00, is no block too long)."""
+    routine = sanity.routine(persona)
+    entries = [(sanity.clock(a), activity) for a, _, activity in routine.blocks]
+    spans, items = plan_of(persona, entries)
+    assert failed(items) == {}
+    assert spans == list(routine.blocks)
+
+
 def test_the_routine_comes_from_the_persona() -> None:
     routine = sanity.routine(ISABELLA)  # "opens the cafe at eight and closes it at eight ..."
     assert routine.work == (8 * 60, 20 * 60)
@@ -175,7 +198,8 @@ def test_each_schedule_check_repairs_and_counts(entries, kinds, then) -> None:
 
 def test_meals_and_work_the_plan_leaves_out_come_from_the_routine() -> None:
     entries = [("06:00", "get ready"), ("07:00", "paint at home"), ("12:30", "read at home")]
-    spans, items = plan_of(ISABELLA, [*entries, ("18:00", "watch a movie")])
+    evening = [("18:00", "watch a movie"), ("21:30", "read in bed")]
+    spans, items = plan_of(ISABELLA, [*entries, *evening])
     assert failed(items) == {
         "no breakfast between 06:00 and 09:00": ["missing_meal"],
         "no lunch between 11:00 and 15:00": ["missing_meal"],

@@ -471,7 +471,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+PLURALS = {"summary": "summaries"}  # the kinds of items the sanity checks count
 ETA_WINDOW = 600.0  # wall seconds: the time left is reckoned at the pace of the last ten minutes
+ETA_MIN_SPAN = 60.0  # wall seconds of work measured before any time left is guessed
 Sample = tuple[float, int]  # (wall-clock seconds, waking agent-ticks done by then)
 
 
@@ -495,8 +497,11 @@ def seconds_left(
         if t > now - window:
             break
         since, before = t, d
-    if done <= before or now <= since:
-        return None
+    for t, d in history:  # ... or the last one before the work began (a night is no pace)
+        if t > since and d == before:
+            since = t
+    if done <= before or now - since < ETA_MIN_SPAN:
+        return None  # a few first decisions (a day's plans) would promise hours or minutes
     return remaining * (now - since) / (done - before)
 
 
@@ -586,7 +591,8 @@ def summary(
     if checked:  # "0 fallbacks" must not hide answers that were valid JSON and nonsense
         kinds = ", ".join(f"{p} {n}" for p, n in sorted(degenerate.items()))
         shares = ", ".join(
-            f"{what}s {100 * (1 - failed[what] / n):.0f}%" for what, n in sorted(checked.items())
+            f"{PLURALS.get(what, what + 's')} {100 * (1 - failed[what] / n):.0f}%"
+            for what, n in sorted(checked.items())
         )
         lines.append(
             f"Answers valid but degenerate, repaired or replaced: {degenerate.total()}"

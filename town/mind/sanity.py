@@ -458,11 +458,16 @@ def repair_schedule(
         items.append((f"nothing planned from {clock(start)} to {clock(first)}", ["late_start"]))
     for n, (at, activity, text) in enumerate(timed):
         until = timed[n + 1][0] if n + 1 < len(timed) else end
+        if n + 1 == len(timed) and not replan and not base:
+            # A day plan that stops early ("... 12:00 have lunch") leaves the rest of the day
+            # as usual: its last entry ends with the routine's block it starts in.
+            until = min(until, max(routine.blocks[routine.index_at(at)][1], at + MIN_BLOCK))
         kinds = block_problems(activity, at, end, routine, ctx)
         if until - at < MIN_BLOCK and n + 1 < len(timed):
             kinds.append("too_short")
-        if not kinds and until - at > MAX_BLOCK:
-            kinds, until = ["too_long"], at + MAX_BLOCK
+        longest = _longest(routine, activity, at)
+        if not kinds and until - at > longest:
+            kinds, until = ["too_long"], at + longest
         if not set(kinds) - {"too_long"}:
             put(at, until, ("model", n), activity)
         items.append((text, kinds))
@@ -478,6 +483,16 @@ def repair_schedule(
     items += _meals(routine, filled, start, end, exempt)
     items += _work(routine, filled, start, end, exempt)
     return _spans(filled, start), items
+
+
+def _longest(routine: Routine, activity: str, at: int) -> int:
+    """How long a block may run: work at the workplace until the working hours end (a cafe
+    owner's afternoon, 13:00-20:00, is her routine's own block), anything else MAX_BLOCK."""
+    text = activity.lower()
+    works = re.search(r"\bwork", text) and any(name in text for name in routine.workplace)
+    if routine.work and works and routine.work[0] <= at < routine.work[1]:
+        return max(MAX_BLOCK, routine.work[1] - at)
+    return MAX_BLOCK
 
 
 def _increasing(values: list[int]) -> set[int]:
