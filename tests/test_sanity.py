@@ -232,6 +232,19 @@ def test_a_replan_keeps_to_the_plan_it_changes_and_to_what_came_up() -> None:
     assert activity_at(spans, "20:30") == "have dinner at home"  # the routine's, left out
 
 
+def test_a_replan_of_one_entry_changes_the_block_it_falls_in() -> None:
+    # Klaus, seeing something at 07:30 on the default model: {"start": "07:30", "activity":
+    # "Reading in the library"}, and no more. Not reading until bedtime: until his plan goes on.
+    routine = sanity.routine(KLAUS)
+    plan = [b for b in routine.blocks if b[1] > 7 * 60 + 30]
+    entries = [("07:30", "read in the library")]
+    spans, items = sanity.repair_schedule(routine, entries, 450, 23 * 60, ctx(KLAUS), plan, True)
+    assert failed(items) == {}
+    block = next(b for b in plan if b[0] <= 450 < b[1])
+    assert spans[0] == (450, block[1], "read in the library")
+    assert spans[1:] == [b for b in plan if b[0] >= block[1]]
+
+
 # -- tasks and lines -----------------------------------------------------------------------------
 
 
@@ -389,6 +402,15 @@ def test_what_the_agents_did_after_the_bad_answers(bad_run) -> None:
     assert not actions.text.str.contains("party").any()  # not on Monday
     isabella = actions[actions.agent == ISABELLA.name]
     assert isabella.text.iloc[1] == "getting up and getting ready for the day"  # after sleeping
+    # Klaus's tasks were all garbage: each was done as his plan said, where it said, not in
+    # whatever place the garbage named (he stayed in bed "working at Oak Hill College").
+    klaus = actions[actions.agent == KLAUS.name]
+    named = [(text, place) for text, place in zip(klaus.text, klaus.place, strict=True)]
+    named = [(t, p) for t, p in named if "Oak Hill College" in t or "Hobbs Cafe" in t]
+    assert named
+    for text, place in named:
+        sector = place.split(":")[1]
+        assert sector in text, (text, place)
     objects = ticks[(ticks.kind == "object") & ticks.text.notna()].text
     assert objects.str.startswith(("in use: ", "being slept in", "idle")).all()
     lines = data.conversations()

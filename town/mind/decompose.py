@@ -61,7 +61,7 @@ async def decompose(
         min_minutes=config.task_minutes_min,
         max_minutes=config.task_minutes_max,
     )
-    tasks = _sane(mind, situation, plan, block, answer.tasks)
+    tasks = _sane(mind, situation, plan, block, answer.tasks, options)
     actions = _timed(tasks, situation.tick, until, town.resolve, mind.persona.name)
     steps = "; ".join(f"{a.description} ({clock.at(a.start):%H:%M})" for a in actions)
     mind.memory.note(
@@ -71,19 +71,39 @@ async def decompose(
 
 
 def _sane(
-    mind: Mind, situation: Situation, plan: DayPlan, block: Block, tasks: list[TaskBase]
+    mind: Mind,
+    situation: Situation,
+    plan: DayPlan,
+    block: Block,
+    tasks: list[TaskBase],
+    options: list[str],
 ) -> list[TaskBase]:
     """The tasks, each that fails a check (sanity.task_problems: the persona pasted back, an
-    address, another day's event, a habit) done as the block's activity at the place it
-    chose; or as the routine's, if the block's activity fails too. Counted in mind.sanity."""
+    address, another day's event, a habit) done as the block's activity, at the place it names
+    if it names one (else where the task was); or as the routine's, if the block's activity
+    fails too. Counted in mind.sanity."""
     ctx = sanity.context(mind, situation.now.date())
     instead = block.activity
     if sanity.task_problems(instead, ctx):
         minute = minutes_since(plan.day, situation.now)
         instead = sanity.routine(mind.persona).activity_at(minute)
+    place = _place_named(instead, options, mind.persona.workplace)
     checked = [(task, sanity.task_problems(task.description, ctx)) for task in tasks]
     mind.sanity.record(situation.tick, "act", (("task", t.description, k) for t, k in checked))
-    return [t.model_copy(update={"description": instead[:60]}) if k else t for t, k in checked]
+    return [
+        t.model_copy(update={"description": instead[:60], "place": place or t.place}) if k else t
+        for t, k in checked
+    ]
+
+
+def _place_named(activity: str, options: list[str], workplace: str | None) -> str | None:
+    """The place an activity names ("work at Oak Hill College"): the workplace there, if it
+    is one, else its first object; None if it names none. (Klaus, his answers garbage, stayed
+    in bed all morning "working at Oak Hill College".)"""
+    text = activity.lower()
+    named = [o for o in options if o.split(places.SEP)[0].lower() in text]
+    mine = [o for o in named if workplace and o.lower().startswith(workplace.lower())]
+    return (mine or named or [None])[0]
 
 
 def _timed(

@@ -458,10 +458,14 @@ def repair_schedule(
         items.append((f"nothing planned from {clock(start)} to {clock(first)}", ["late_start"]))
     for n, (at, activity, text) in enumerate(timed):
         until = timed[n + 1][0] if n + 1 < len(timed) else end
-        if n + 1 == len(timed) and not replan and not base:
-            # A day plan that stops early ("... 12:00 have lunch") leaves the rest of the day
-            # as usual: its last entry ends with the routine's block it starts in.
-            until = min(until, max(routine.blocks[routine.index_at(at)][1], at + MIN_BLOCK))
+        if n + 1 == len(timed):
+            # A schedule that stops early ("... 12:00 have lunch") leaves the rest of the day as
+            # it was: its last entry ends with the block it starts in (in a re-plan the plan's,
+            # else the routine's), and that plan or the routine goes on.
+            blocks = [b for b in base if b[0] <= at < b[1]] or [
+                routine.blocks[routine.index_at(at)]
+            ]
+            until = min(until, max(blocks[0][1], at + MIN_BLOCK))
         kinds = block_problems(activity, at, end, routine, ctx)
         if until - at < MIN_BLOCK and n + 1 < len(timed):
             kinds.append("too_short")
