@@ -16,7 +16,7 @@ from memory import MemoryKind
 from tests.support import SCENARIOS, at, simulate, talkative_rules
 from town.llm import ScriptedModel
 from town.llm.base import Request
-from town.mind import sanity
+from town.mind import decompose, sanity
 from town.mind.sanity import Context, minute_of
 from town.record import Recorder, RunFolder
 from town.record.export import RunData
@@ -247,6 +247,31 @@ def test_a_replan_of_one_entry_changes_the_block_it_falls_in() -> None:
 
 # -- tasks and lines -----------------------------------------------------------------------------
 
+OPTIONS = [
+    "Dorm for Oak Hill College:Klaus Mueller's room:bed",
+    "Dorm for Oak Hill College:kitchen:stove",
+    "Oak Hill College:classroom:blackboard",
+    "Oak Hill College:library:bookshelves",
+    "Oak Hill College:library:reading tables",
+    "Hobbs Cafe:kitchen:stove",
+]
+HOME_AND_WORK = ["Oak Hill College:library", "Dorm for Oak Hill College"]
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("work at Oak Hill College", OPTIONS[3:5] + OPTIONS[2:3]),  # the workplace first
+        ("reading in the library", OPTIONS[3:5]),
+        ("research at the Oak Hill College library", OPTIONS[3:5]),  # both named: closest
+        ("cooking in the kitchen", [OPTIONS[1], OPTIONS[5]]),  # home's first
+        ("having lunch at home", []),  # no place named: wherever the task is
+        ("going to Hobbs Cafe", OPTIONS[5:]),  # any room of it (its name says no room)
+    ],
+)
+def test_the_places_a_task_names(text, places) -> None:
+    assert decompose.named_places(text, OPTIONS, HOME_AND_WORK) == places
+
 
 @pytest.mark.parametrize(
     ("task", "today", "kinds"),
@@ -332,6 +357,8 @@ class BadModel(ScriptedModel):
                 }
             return plan(request, rng)
 
+        misplaced: list[int] = []  # once: Maria reading in the library, in bed
+
         def bad_act(request: Request, rng: random.Random) -> Any:
             prompt = request.messages[-1]["content"]
             if request.agent == KLAUS.name or "It is 06:00." in prompt:
@@ -339,6 +366,13 @@ class BadModel(ScriptedModel):
                 place = request.facts["options"][0]
                 task = {"minutes": 15, "description": text, "place": place, "emoji": "🛏"}
                 return {"tasks": [task] * (3 if request.agent == KLAUS.name else 1)}
+            options = request.facts["options"]
+            library = any(":library:" in o for o in options)
+            if request.agent == MARIA.name and library and not misplaced:  # not where it says
+                misplaced.append(request.tick)
+                bed = next(o for o in options if o.endswith(":bed"))
+                task = {"minutes": 15, "description": "reading in the library", "place": bed}
+                return {"tasks": [{**task, "emoji": "📚"}]}
             return act(request, rng)
 
         def bad_converse(request: Request, rng: random.Random) -> Any:
@@ -389,6 +423,7 @@ def test_the_bad_answers_are_repaired_and_counted(bad_run) -> None:
     assert isabella.sanity.repairs["summary:persona"] == 1
     assert isabella.sanity.repairs["task:other_day"] >= 1
     assert klaus.sanity.repairs["task:address"] >= 3
+    assert sim.by_name[MARIA.name].mind.sanity.repairs["task:elsewhere"] == 1
     lines = sum(sim.by_name[n].mind.sanity.repairs.get("line:repeat", 0) for n in sim.by_name)
     assert lines >= 1
 
@@ -411,6 +446,8 @@ def test_what_the_agents_did_after_the_bad_answers(bad_run) -> None:
     for text, place in named:
         sector = place.split(":")[1]
         assert sector in text, (text, place)
+    maria = actions[(actions.agent == MARIA.name) & actions.text.str.contains("library")]
+    assert len(maria) == 1 and ":library:" in maria.place.iloc[0]  # not in her bed
     objects = ticks[(ticks.kind == "object") & ticks.text.notna()].text
     assert objects.str.startswith(("in use: ", "being slept in", "idle")).all()
     lines = data.conversations()

@@ -4,6 +4,7 @@ at a place chosen from the agent's spatial memory, all in one request."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -79,31 +80,49 @@ def _sane(
     options: list[str],
 ) -> list[TaskBase]:
     """The tasks, each that fails a check (sanity.task_problems: the persona pasted back, an
-    address, another day's event, a habit) done as the block's activity, at the place it names
-    if it names one (else where the task was); or as the routine's, if the block's activity
-    fails too. Counted in mind.sanity."""
+    address, another day's event, a habit) done as the block's activity, at the place that
+    names if it names one (else where the task was); or as the routine's, if the block's
+    activity fails too. A task done elsewhere than the place it names ("reading in the
+    library", in bed) fails too, and is done there. Counted in mind.sanity."""
     ctx = sanity.context(mind, situation.now.date())
     instead = block.activity
     if sanity.task_problems(instead, ctx):
         minute = minutes_since(plan.day, situation.now)
         instead = sanity.routine(mind.persona).activity_at(minute)
-    place = _place_named(instead, options, mind.persona.workplace)
-    checked = [(task, sanity.task_problems(task.description, ctx)) for task in tasks]
-    mind.sanity.record(situation.tick, "act", (("task", t.description, k) for t, k in checked))
-    return [
-        t.model_copy(update={"description": instead[:60], "place": place or t.place}) if k else t
-        for t, k in checked
-    ]
+    prefer = [mind.persona.workplace or "", mind.home_sector_name]
+    place = (named_places(instead, options, prefer) or [None])[0]
+    said, sane = [], []
+    for task in tasks:
+        kinds = sanity.task_problems(task.description, ctx)
+        named = named_places(task.description, options, prefer)
+        if kinds:
+            update = {"description": instead[:60], "place": place or task.place}
+        elif named and task.place not in named:
+            kinds, update = ["elsewhere"], {"place": named[0]}
+        else:
+            update = {}
+        said.append(("task", task.description, kinds))
+        sane.append(task.model_copy(update=update) if update else task)
+    mind.sanity.record(situation.tick, "act", said)
+    return sane
 
 
-def _place_named(activity: str, options: list[str], workplace: str | None) -> str | None:
-    """The place an activity names ("work at Oak Hill College"): the workplace there, if it
-    is one, else its first object; None if it names none. (Klaus, his answers garbage, stayed
-    in bed all morning "working at Oak Hill College".)"""
-    text = activity.lower()
-    named = [o for o in options if o.split(places.SEP)[0].lower() in text]
-    mine = [o for o in named if workplace and o.lower().startswith(workplace.lower())]
-    return (mine or named or [None])[0]
+def named_places(text: str, options: list[str], prefer: list[str]) -> list[str]:
+    """The options in the place a text names most closely ("work at Oak Hill College": its
+    rooms; "reading in the library": the library's objects), those of `prefer` (the agent's
+    workplace, its home) first; none if it names no place. (Klaus, his answers garbage,
+    stayed in bed all morning "working at Oak Hill College".)"""
+    low = text.lower()
+    scored: dict[str, int] = {}
+    for option in options:
+        area, room = option.lower().split(places.SEP)[:2]
+        rest = low.replace(area, " ")  # (Hobbs Cafe's "cafe" is no room named)
+        score = 2 * (area in low) + bool(re.search(rf"\b{re.escape(room)}\b", rest))
+        if score:
+            scored[option] = score
+    best = max(scored.values(), default=0)
+    named = [o for o, score in scored.items() if score == best]
+    return sorted(named, key=lambda o: not any(p and o.startswith(p) for p in prefer))
 
 
 def _timed(

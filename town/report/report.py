@@ -348,8 +348,9 @@ def _sanity_section(m: RunMeasures, n: dict[str, Any]) -> list[str]:
         "Each plan block the model gave is checked against the agent's routine (from waking, "
         "ending by bedtime, forward in time, meals at meal times, work at the workplace in "
         "working hours, no bed before bedtime, a sensible length, not the persona pasted back, "
-        "not another day's event), as is each task and each conversation line; what fails is "
-        "repaired (the routine, the block's activity, a line asked again). A block the plan "
+        "not another day's event), as is each task (also: done at the place it names) and each "
+        "conversation line; what fails is repaired (the routine, the block's activity at its "
+        "place, the place named, a line asked again). A block the plan "
         "left out (a meal, work, its start) counts as a failing block.",
         "",
         *table(["items", "checked", "passed", "share"], shares),
