@@ -17,6 +17,7 @@ from town.scenario import load_scenario
 from town.world import Town, load_town
 
 
+@pytest.mark.slow  # (seconds: the whole suite has it, not `make check`)
 def test_help_lists_the_commands() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "town", "--help"],
@@ -33,6 +34,7 @@ def places(town: Town) -> tuple[object, ...]:
     return (town.world, town.blocked, town.sector_grid, town.arena_grid, town.object_grid)
 
 
+@pytest.mark.slow
 def test_a_headless_run_saves_its_ticks(tmp_path, capsys) -> None:
     save = tmp_path / "run1"
     code = main(

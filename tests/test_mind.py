@@ -123,6 +123,7 @@ def test_the_day_is_planned_on_waking_and_split_lazily_into_short_tasks(town, vi
         assert length <= cfg.task_minutes_max + 1
 
 
+@pytest.mark.slow
 def test_each_new_day_is_planned_from_yesterday(town, ville3) -> None:
     model = Recording()
     two_days = ville3.model_copy(update={"run": ville3.run.model_copy(update={"hours": 48})})

@@ -353,6 +353,7 @@ def test_the_report_shows_what_a_faulty_run_and_its_resume_paid(tmp_path, capsys
 # -- the report command ------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # (seconds: the whole suite has it, not `make check`)
 def test_report_command_writes_its_files(small_run, tmp_path, capsys) -> None:
     out = tmp_path / "report"
     code = main(
@@ -598,6 +599,7 @@ def _as_a_small_model_answered(request: Request, rng: random.Random) -> str:
     return f"I'm {first}, and I keep busy."
 
 
+@pytest.mark.slow
 def test_a_judge_that_says_yes_is_guarded_and_checked_against_memories(
     small_run, tmp_path, monkeypatch, capsys
 ) -> None:
@@ -683,6 +685,7 @@ def test_the_guard_finds_what_is_no_answer() -> None:
         (["--llm", "scripted", "--judge-llm", "local:smollm2"], ["scripted", "local:smollm2"]),
     ],
 )
+@pytest.mark.slow
 def test_a_small_local_judge_is_called_weak(
     small_run, tmp_path, monkeypatch, capsys, options, opened
 ) -> None:
@@ -707,6 +710,7 @@ def test_a_small_local_judge_is_called_weak(
     assert json.loads((out / "summary.json").read_text())["judge_weak"] is True
 
 
+@pytest.mark.slow
 def test_another_model_judges_apart_from_the_interviews(small_run, tmp_path, capsys) -> None:
     """Interviews on the scripted model, verdicts over HTTP from a server that says yes: it
     gets every real answer and nothing else, and the report names it."""

@@ -149,6 +149,7 @@ def crash(recorder: Recorder) -> None:
 
 
 @pytest.mark.parametrize("thinking", [0, 5])
+@pytest.mark.slow
 def test_injections_are_replayed_by_resim_and_resume(tmp_path, town, ville3, thinking) -> None:
     if thinking:
         ville3 = load_scenario(thinking_scenario(tmp_path, thinking))
@@ -202,6 +203,7 @@ def digest(folder: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("thinking", [0, 5])
+@pytest.mark.slow
 def test_a_fork_starts_from_the_moment_with_its_overlay(
     tmp_path, town, ville3, capsys, thinking
 ) -> None:

@@ -61,6 +61,7 @@ def run(scenario, town, model) -> tuple[Watch, dict[str, object]]:
     return watch, state
 
 
+@pytest.mark.slow
 def test_a_run_does_not_depend_on_how_long_the_model_takes(lagged, town) -> None:
     instant, state = run(lagged, town, None)
     slow, slow_state = run(lagged, town, Slow(lagged, 1, 0.0, 0.03))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from tests.llm.conftest import stub_stack
@@ -135,6 +136,7 @@ def test_a_town_on_the_server_lives_as_on_the_scripted_model(town, ville3) -> No
     assert state[0] == state[1]
 
 
+@pytest.mark.slow  # (seconds: the whole suite has it, not `make check`)
 def test_the_agents_of_a_tick_think_at_once(town, ville3) -> None:
     """At 09:00 all three are awake and without a plan: the first tick asks for three day
     plans and rates what they see, all in flight together (an agent rates beside its other

@@ -80,6 +80,7 @@ def test_server_errors_are_retried_until_the_attempts_run_out() -> None:
     assert (usage.server_errors, usage.retries, usage.fallbacks) == (5, 4, 1)
 
 
+@pytest.mark.slow  # (seconds: the whole suite has it, not `make check`)
 def test_a_hanging_request_times_out_and_is_retried() -> None:
     with StubServer(faults=["hang"], hang_seconds=30) as stub:
         # Room for an answer on a busy machine: only the hang may time out.
@@ -199,6 +200,7 @@ def test_an_endpoint_without_json_schema_is_asked_in_json_mode_from_then_on() ->
     assert stack.meter.total().server_errors == 0  # a refused form is not a failure
 
 
+@pytest.mark.slow
 def test_several_endpoints_take_turns() -> None:
     with StubServer() as a, StubServer() as b:
         stack = stub_stack(a, b)

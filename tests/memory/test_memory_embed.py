@@ -86,6 +86,7 @@ def minilm() -> SentenceTransformerEmbedder:
     return embedder
 
 
+@pytest.mark.slow  # (seconds: the whole suite has it, not `make check`)
 def test_minilm_coffee_is_closer_to_the_cafe_than_the_library(
     minilm: SentenceTransformerEmbedder,
 ) -> None:
@@ -100,6 +101,7 @@ def test_minilm_coffee_is_closer_to_the_cafe_than_the_library(
     assert cosine(memory, query) > 0.5 > cosine(other, query)
 
 
+@pytest.mark.slow
 def test_minilm_rows_are_unit_float32(minilm: SentenceTransformerEmbedder) -> None:
     vectors = minilm.embed(["Klaus Mueller is writing a research paper", "the stove is idle"])
     assert vectors.dtype == np.float32
@@ -107,10 +109,12 @@ def test_minilm_rows_are_unit_float32(minilm: SentenceTransformerEmbedder) -> No
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_minilm_model_is_loaded_once_and_shared(minilm: SentenceTransformerEmbedder) -> None:
     assert SentenceTransformerEmbedder(batch_size=8).model is minilm.model
 
 
+@pytest.mark.slow
 def test_minilm_never_encodes_a_text_twice(minilm: SentenceTransformerEmbedder) -> None:
     texts = ["Maria is studying for an exam (cache test)", "Sam is running for mayor (cache test)"]
     before = SentenceTransformerEmbedder.cache_info()["encoded"]
@@ -121,6 +125,7 @@ def test_minilm_never_encodes_a_text_twice(minilm: SentenceTransformerEmbedder) 
     np.testing.assert_array_equal(again, first[[1, 0]])
 
 
+@pytest.mark.slow
 def test_minilm_batched_equals_one_by_one(minilm: SentenceTransformerEmbedder) -> None:
     texts = [f"Tom is painting fence number {i} (batch test)" for i in range(5)]
     batched = minilm.embed(texts)
@@ -129,6 +134,7 @@ def test_minilm_batched_equals_one_by_one(minilm: SentenceTransformerEmbedder) -
     np.testing.assert_allclose(batched, alone, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_minilm_stream_retrieves_the_relevant_memory(minilm: SentenceTransformerEmbedder) -> None:
     stream = MemoryStream("Isabella Rodriguez", minilm)
     stream.add("Klaus is reading in the library", "observation", tick=0, importance=3)
