@@ -493,13 +493,13 @@ def seconds_left(
         return None
     now, done = history[-1]
     since, before = history[0]
-    for t, d in history:  # from the last sample at least `window` old (a slow tick may be longer)
-        if t > now - window:
-            break
-        since, before = t, d
-    for t, d in history:  # ... or the last one before the work began (a night is no pace)
-        if t > since and d == before:
+    for t, d in history:  # from the last sample at least `window` old (a slow tick may be
+        if t <= now - window:  # longer), or the last before the work began (a night is no pace)
+            since, before = t, d
+        elif d == before:
             since = t
+        else:
+            break
     if done <= before or now - since < ETA_MIN_SPAN:
         return None  # a few first decisions (a day's plans) would promise hours or minutes
     return remaining * (now - since) / (done - before)

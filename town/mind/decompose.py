@@ -94,13 +94,11 @@ def _sane(
     said, sane = [], []
     for task in tasks:
         kinds = sanity.task_problems(task.description, ctx)
-        named = named_places(task.description, options, prefer)
+        update = {}
         if kinds:
             update = {"description": instead[:60], "place": place or task.place}
-        elif named and task.place not in named:
+        elif (named := named_places(task.description, options, prefer)) and task.place not in named:
             kinds, update = ["elsewhere"], {"place": named[0]}
-        else:
-            update = {}
         said.append(("task", task.description, kinds))
         sane.append(task.model_copy(update=update) if update else task)
     mind.sanity.record(situation.tick, "act", said)

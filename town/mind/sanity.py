@@ -462,10 +462,9 @@ def repair_schedule(
             # A schedule that stops early ("... 12:00 have lunch") leaves the rest of the day as
             # it was: its last entry ends with the block it starts in (in a re-plan the plan's,
             # else the routine's), and that plan or the routine goes on.
-            blocks = [b for b in base if b[0] <= at < b[1]] or [
-                routine.blocks[routine.index_at(at)]
-            ]
-            until = min(until, max(blocks[0][1], at + MIN_BLOCK))
+            usual = routine.blocks[routine.index_at(at)]
+            block = next((b for b in base if b[0] <= at < b[1]), usual)
+            until = min(until, max(block[1], at + MIN_BLOCK))
         kinds = block_problems(activity, at, end, routine, ctx)
         if until - at < MIN_BLOCK and n + 1 < len(timed):
             kinds.append("too_short")
